@@ -1,0 +1,1 @@
+// SweepSpec module.
