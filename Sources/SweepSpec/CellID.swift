@@ -1,0 +1,81 @@
+// Cell ids: the SHA-256 of a cell's canonical resolved config plus the core's semantics version,
+// and resolution of the short prefixes people type.
+
+import CanonicalJSON
+import Crypto
+import TrainingCore
+
+/// The content address of a cell. Sweep name, file layout, axis order and comments do not change
+/// it; any training parameter or the core's semantics version does.
+public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
+  /// 64 lowercase hexadecimal digits.
+  public let hex: String
+
+  /// The first 12 hex digits, for tables and messages.
+  public var short: String { String(hex.prefix(12)) }
+
+  public var description: String { short }
+
+  /// The id of a config: SHA-256 of `canonicalText` of its canonical config, a newline, and
+  /// `core:` followed by `coreSemanticsVersion`.
+  public init(config: TrainingConfig) {
+    let text = Parameters.canonical(config).canonicalText + "\n" + "core:" + coreSemanticsVersion
+    self.hex = CellID.hexDigest(Array(text.utf8))
+  }
+
+  /// An id from its 64 hex digits (either case); nil for anything else.
+  public init?(hex: String) {
+    let lowered = hex.lowercased()
+    guard lowered.utf8.count == 64, lowered.allSatisfy(\.isASCIIHexDigit) else { return nil }
+    self.hex = lowered
+  }
+
+  public static func < (a: CellID, b: CellID) -> Bool { a.hex < b.hex }
+
+  /// Lowercase hex SHA-256 of `bytes`.
+  static func hexDigest(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    var out = ""
+    out.reserveCapacity(64)
+    for byte in SHA256.hash(data: bytes) {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return out
+  }
+}
+
+/// One point of a sweep: a fully resolved config and its id.
+public struct Cell: Sendable, Hashable {
+  public let id: CellID
+  public let config: TrainingConfig
+
+  public init(config: TrainingConfig) {
+    self.id = CellID(config: config)
+    self.config = config
+  }
+
+  /// The canonical resolved config that the id hashes.
+  public var canonicalConfig: JSONValue { Parameters.canonical(config) }
+}
+
+/// The id among `ids` that is `prefix` or starts with it. A prefix needs at least 4 hex digits;
+/// several matches are an error listing them, as is no match.
+public func resolveCell(_ prefix: String, among ids: [CellID]) throws(SweepSpecError) -> CellID {
+  let lowered = prefix.lowercased()
+  guard (4...64).contains(lowered.utf8.count), lowered.allSatisfy(\.isASCIIHexDigit) else {
+    throw .badCellPrefix(prefix)
+  }
+  let matches = Set(ids.filter { $0.hex.hasPrefix(lowered) }).sorted()
+  guard let first = matches.first else { throw .unknownCell(prefix) }
+  guard matches.count == 1 else { throw .ambiguousCell(prefix, candidates: matches) }
+  return first
+}
+
+extension Character {
+  /// 0-9, a-f or A-F (unlike `isHexDigit`, no fullwidth forms).
+  var isASCIIHexDigit: Bool {
+    guard let ascii = asciiValue else { return false }
+    return (48...57).contains(ascii) || (65...70).contains(ascii) || (97...102).contains(ascii)
+  }
+}

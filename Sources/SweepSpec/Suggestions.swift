@@ -1,0 +1,47 @@
+// "Did you mean …?" for misspelt keys and values: the closest candidate by edit distance.
+
+enum Suggestions {
+  /// The candidate closest to `word`, if it is close enough to be a likely typo.
+  static func closest(to word: String, in candidates: [String]) -> String? {
+    let lowered = word.lowercased()
+    var best: (name: String, distance: Int)?
+    for candidate in candidates {
+      let distance = editDistance(lowered, candidate.lowercased())
+      if best == nil || distance < (best?.distance ?? Int.max) {
+        best = (candidate, distance)
+      }
+    }
+    guard let best else { return nil }
+    let allowed = max(1, min(3, (max(word.count, best.name.count) + 2) / 3))
+    return best.distance <= allowed ? best.name : nil
+  }
+
+  /// `"; did you mean 'x'?"` or an empty string.
+  static func hint(for word: String, in candidates: [String]) -> String {
+    guard let match = closest(to: word, in: candidates) else { return "" }
+    return "; did you mean '\(match)'?"
+  }
+
+  /// Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one
+  /// edit each (optimal string alignment), so `dcie` is one edit from `dice`.
+  static func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a)
+    let b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+    for i in 0...a.count { rows[i][0] = i }
+    for j in 0...b.count { rows[0][j] = j }
+    for i in 1...a.count {
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        var best = min(rows[i - 1][j - 1] + cost, rows[i - 1][j] + 1, rows[i][j - 1] + 1)
+        if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+          best = min(best, rows[i - 2][j - 2] + 1)
+        }
+        rows[i][j] = best
+      }
+    }
+    return rows[a.count][b.count]
+  }
+}

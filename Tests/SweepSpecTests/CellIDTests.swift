@@ -1,0 +1,118 @@
+// Tests of cell ids: what changes an id and what doesn't, and prefix resolution.
+
+import CanonicalJSON
+import Testing
+import TrainingCore
+
+@testable import SweepSpec
+
+@Suite struct CellIDTests {
+  @Test func idIsTheHashOfTheCanonicalConfigAndCoreVersion() {
+    let config = TrainingConfig()
+    let text = Parameters.canonical(config).canonicalText + "\ncore:" + coreSemanticsVersion
+    let id = CellID(config: config)
+    #expect(id.hex == CellID.hexDigest(Array(text.utf8)))
+    #expect(id.hex.count == 64)
+    #expect(id.short == String(id.hex.prefix(12)))
+    #expect(id.description == id.short)
+    #expect(CellID(hex: id.hex.uppercased()) == id)
+    #expect(CellID(hex: "abc") == nil)
+    #expect(CellID(hex: String(repeating: "g", count: 64)) == nil)
+  }
+
+  @Test func sha256OfKnownInput() {
+    #expect(
+      CellID.hexDigest(Array("abc".utf8))
+        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+  }
+
+  @Test func axisOrderCommentsAndNameDoNotChangeIds() throws {
+    let a = try Sweep.parse(
+      text: """
+        name: first
+        grid:
+          loss: [cce, dice]
+          theta: [0.05, 0.5]
+        fixed: {iterations: 100}
+        """, path: "a.yaml")
+    let b = try Sweep.parse(
+      text: """
+        # the same cells, written differently
+        name: second
+        fixed:
+          iterations: 100   # short
+        grid:
+          theta: [0.5, 0.05]
+          loss: [dice, cce]
+        seeds: [1]
+        """, path: "elsewhere/b.yaml")
+    #expect(a.cells.map(\.id) != b.cells.map(\.id))
+    #expect(Set(a.cells.map(\.id)) == Set(b.cells.map(\.id)))
+  }
+
+  @Test func fixedAndSingleValueAxisGiveTheSameId() throws {
+    let a = try Sweep.parse(text: "fixed: {theta: 0.5, filters: 4}", path: "a.yaml")
+    let b = try Sweep.parse(text: "grid: {theta: [0.50]}", path: "b.yaml")
+    #expect(a.cells.map(\.id) == b.cells.map(\.id))
+  }
+
+  /// A different valid value for every parameter.
+  static let changes: [String] = [
+    "loss=dice", "theta=0.25", "batch_norm=true", "optimizer=sgd", "learning_rate=0.002",
+    "beta1=0.8", "beta2=0.99", "adam_epsilon=1.0e-7", "iterations=10000", "batch_size=3",
+    "image_size=16", "eval_images=99", "eval_every=100", "log_every=2", "n_conv=3", "filters=8",
+    "track=[cce]", "seed=1",
+  ]
+
+  @Test func everyParameterIsCovered() {
+    #expect(Self.changes.map { String($0.prefix { $0 != "=" }) } == Parameters.names)
+  }
+
+  @Test(arguments: changes)
+  func anyParameterChangesTheId(change: String) throws {
+    var config = TrainingConfig()
+    let (key, value) = try Parameters.assignment(change)
+    try Parameters.apply(key, value, to: &config)
+    #expect(config != TrainingConfig())
+    #expect(CellID(config: config) != CellID(config: TrainingConfig()))
+  }
+
+  static let ids: [CellID] = [
+    "abcd0000" + String(repeating: "0", count: 56),
+    "abcd1111" + String(repeating: "1", count: 56),
+    "ef010203" + String(repeating: "2", count: 56),
+  ].compactMap { CellID(hex: $0) }
+
+  @Test func uniquePrefixAndFullIdResolve() throws {
+    #expect(Self.ids.count == 3)
+    #expect(try resolveCell("ef01", among: Self.ids) == Self.ids[2])
+    #expect(try resolveCell("ABCD1", among: Self.ids) == Self.ids[1])
+    #expect(try resolveCell(Self.ids[0].hex, among: Self.ids) == Self.ids[0])
+    #expect(try resolveCell("ef01", among: Self.ids + Self.ids) == Self.ids[2])
+  }
+
+  @Test func ambiguousPrefixListsTheCandidates() {
+    #expect(throws: SweepSpecError.ambiguousCell("abcd", candidates: [Self.ids[0], Self.ids[1]])) {
+      try resolveCell("abcd", among: Self.ids.reversed())
+    }
+  }
+
+  @Test(arguments: [
+    ("ffff", SweepSpecError.unknownCell("ffff")),
+    ("abc", .badCellPrefix("abc")),
+    ("abcx", .badCellPrefix("abcx")),
+    ("", .badCellPrefix("")),
+  ])
+  func badPrefixes(prefix: String, expected: SweepSpecError) {
+    #expect(throws: expected) { try resolveCell(prefix, among: Self.ids) }
+  }
+
+  @Test func cellsOfTheSmokeSweepResolveByShortId() throws {
+    let sweep = try Sweep.load(path: sweepFile("smoke"))
+    let ids = sweep.cells.map(\.id)
+    for id in ids {
+      #expect(try resolveCell(id.short, among: ids) == id)
+    }
+    #expect(sweep.cells.first?.canonicalConfig == Parameters.canonical(sweep.cells[0].config))
+  }
+}
