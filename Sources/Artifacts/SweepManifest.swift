@@ -1,0 +1,160 @@
+// The sweep manifest `manifest.json`: the spec's hash, one entry per finished cell (id, config,
+// status, hashes, metrics) and the ids of planned cells that have no valid artifacts.
+
+import CanonicalJSON
+import Foundation
+import TrainingCore
+
+/// The manifest of a sweep directory (see docs/FORMATS.md). Everything but `run` is a pure
+/// function of the inputs, so merging the same cells twice gives the same bytes.
+public struct SweepManifest: Sendable, Equatable {
+  /// The value of the `schema` key.
+  public static let schema = "segsweep.sweep/1"
+
+  /// One finished cell, as the sweep manifest records it (no run section).
+  public struct Entry: Sendable, Equatable {
+    public var id: String
+    public var config: JSONValue
+    /// `ok` or `diverged`.
+    public var status: String
+    /// The cell's `ndjson_sha256`.
+    public var contentSHA256: String
+    public var gzipSHA256: String
+    public var records: Int
+    public var metrics: CellMetrics
+
+    public init(
+      id: String, config: JSONValue, status: String, contentSHA256: String, gzipSHA256: String,
+      records: Int, metrics: CellMetrics
+    ) {
+      self.id = id
+      self.config = config
+      self.status = status
+      self.contentSHA256 = contentSHA256
+      self.gzipSHA256 = gzipSHA256
+      self.records = records
+      self.metrics = metrics
+    }
+
+    /// The entry of a cell manifest.
+    public init(_ cell: CellManifest) {
+      self.init(
+        id: cell.id, config: cell.config, status: cell.status, contentSHA256: cell.ndjsonSHA256,
+        gzipSHA256: cell.gzipSHA256, records: cell.records, metrics: cell.metrics)
+    }
+
+    /// The first 12 hex digits of the id.
+    public var shortID: String { String(id.prefix(12)) }
+
+    /// The entry as it appears in `cells` of manifest.json.
+    public var json: JSONValue {
+      .object([
+        "id": .string(id),
+        "config": config,
+        "status": .string(status),
+        "content_sha256": .string(contentSHA256),
+        "gzip_sha256": .string(gzipSHA256),
+        "records": JSONValue(int: records),
+        "metrics": metrics.json,
+      ])
+    }
+
+    init(json: JSONValue, file: String, context: String) throws(ArtifactsError) {
+      let fields = try ManifestFields(json, file: file, context: context)
+      id = try fields.string("id")
+      config = try fields.object("config")
+      status = try fields.string("status")
+      contentSHA256 = try fields.string("content_sha256")
+      gzipSHA256 = try fields.string("gzip_sha256")
+      records = try fields.int("records")
+      metrics = try CellMetrics(
+        json: try fields.value("metrics"), file: file, context: "\(context).metrics")
+    }
+  }
+
+  public var name: String
+  /// The sweep file as given on the command line, and the SHA-256 of its bytes.
+  public var specPath: String
+  public var specSHA256: String
+  public var coreVersion: String
+  public var toolVersion: String
+  /// Finished cells, sorted by id.
+  public var cells: [Entry]
+  /// Ids of planned cells with no valid artifacts, sorted.
+  public var missing: [String]
+  /// Run-time facts; ignored by diffs.
+  public var run: JSONValue
+
+  /// A manifest of `cells` (in any order; entries are sorted by id).
+  public init(
+    name: String, specPath: String, specSHA256: String, coreVersion: String = coreSemanticsVersion,
+    toolVersion: String, cells: [CellManifest], missing: [String], run: JSONValue
+  ) {
+    self.name = name
+    self.specPath = specPath
+    self.specSHA256 = specSHA256
+    self.coreVersion = coreVersion
+    self.toolVersion = toolVersion
+    self.cells = cells.map(Entry.init).sorted { $0.id < $1.id }
+    self.missing = missing.sorted()
+    self.run = run
+  }
+
+  /// The manifest as JSON; `prettyText` of this is manifest.json.
+  public var json: JSONValue {
+    .object([
+      "schema": .string(SweepManifest.schema),
+      "name": .string(name),
+      "spec": .object(["path": .string(specPath), "sha256": .string(specSHA256)]),
+      "core_version": .string(coreVersion),
+      "tool_version": .string(toolVersion),
+      "cells": .array(cells.map(\.json)),
+      "missing": .array(missing.map(JSONValue.string)),
+      "run": run,
+    ])
+  }
+
+  /// Reads a sweep manifest from its JSON; `file` names it in errors.
+  public init(json: JSONValue, file: String = "(sweep manifest)") throws(ArtifactsError) {
+    let fields = try ManifestFields(json, file: file, context: "")
+    let schema = try fields.string("schema")
+    guard schema == SweepManifest.schema else {
+      throw .badManifest(
+        file: file, reason: "schema is \"\(schema)\", expected \"\(SweepManifest.schema)\"")
+    }
+    name = try fields.string("name")
+    let spec = try ManifestFields(try fields.object("spec"), file: file, context: "spec")
+    specPath = try spec.string("path")
+    specSHA256 = try spec.string("sha256")
+    coreVersion = try fields.string("core_version")
+    toolVersion = try fields.string("tool_version")
+    var entries: [Entry] = []
+    for (i, item) in try fields.array("cells").enumerated() {
+      entries.append(try Entry(json: item, file: file, context: "cells[\(i)]"))
+    }
+    cells = entries
+    var ids: [String] = []
+    for item in try fields.array("missing") {
+      guard let id = item.stringValue else {
+        throw .badManifest(file: file, reason: "\"missing\": expected strings")
+      }
+      ids.append(id)
+    }
+    missing = ids
+    run = fields.members["run"] ?? .object([:])
+  }
+
+  /// Reads `path`, which is a manifest.json or a sweep directory holding one.
+  public static func load(path: String) throws(ArtifactsError) -> SweepManifest {
+    var isDirectory: ObjCBool = false
+    let file =
+      FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        && isDirectory.boolValue ? "\(path)/manifest.json" : path
+    return try SweepManifest(json: try loadJSON(file), file: file)
+  }
+
+  /// Writes `<directory>/manifest.json` atomically.
+  public func write(to directory: String) throws(ArtifactsError) {
+    try writeAtomically(Array(json.prettyText.utf8), to: "\(directory)/manifest.json")
+  }
+}

@@ -1,0 +1,286 @@
+// `sweep verify`: checks every cell's files against its manifest (sizes, hashes, gzip integrity,
+// record count, metrics) and the sweep manifest against the cell manifests.
+
+import CanonicalJSON
+import Foundation
+import TrainingCore
+
+/// One inconsistency found by `verifySweep`, naming the file it is in.
+public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
+  /// What kind of inconsistency this is.
+  public enum Kind: String, Sendable, Equatable {
+    case unreadableManifest = "unreadable manifest"
+    case missingLog = "missing step log"
+    case orphanLog = "step log without manifest"
+    case gzipMismatch = "gzip hash mismatch"
+    case corruptLog = "corrupt step log"
+    case contentMismatch = "content hash mismatch"
+    case recordCountMismatch = "record count mismatch"
+    case metricsMismatch = "metrics mismatch"
+    case missingSweepManifest = "missing sweep manifest"
+    case entryWithoutFiles = "entry without cell files"
+    case cellWithoutEntry = "cell without entry"
+    case entryMismatch = "entry differs from cell manifest"
+  }
+
+  public var kind: Kind
+  /// The file the problem is in.
+  public var file: String
+  public var message: String
+
+  public init(kind: Kind, file: String, message: String) {
+    self.kind = kind
+    self.file = file
+    self.message = message
+  }
+
+  public var description: String { "\(file): \(kind.rawValue): \(message)" }
+}
+
+/// Checks a sweep directory: every `cells/<id>.json` against its step log (presence, size and
+/// SHA-256 of the .gz, gzip CRC and length, content hash, record count, metrics recomputed from
+/// the records), and `manifest.json` against the cell manifests. Temporary files (`*.tmp`) and
+/// failure markers are ignored. Returns no problems for a consistent directory.
+public func verifySweep(directory: String) -> [VerifyProblem] {
+  var problems: [VerifyProblem] = []
+  let cellsDirectory = "\(directory)/cells"
+  let names = ((try? FileManager.default.contentsOfDirectory(atPath: cellsDirectory)) ?? [])
+    .filter { !$0.hasSuffix(".tmp") }.sorted()
+  let manifestIDs = Set(names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
+  var cells: [String: CellManifest] = [:]
+
+  for name in names {
+    if name.hasSuffix(".ndjson.gz") {
+      let hex = String(name.dropLast(10))
+      if !manifestIDs.contains(hex) {
+        problems.append(
+          VerifyProblem(
+            kind: .orphanLog, file: "\(cellsDirectory)/\(name)",
+            message: "no cells/\(hex).json; an interrupted run, `sweep run` redoes it"))
+      }
+      continue
+    }
+    guard name.hasSuffix(".json") else { continue }
+    let hex = String(name.dropLast(5))
+    let path = "\(cellsDirectory)/\(name)"
+    let manifest: CellManifest
+    do {
+      manifest = try CellManifest.load(path: path)
+    } catch {
+      problems.append(
+        VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason))
+      continue
+    }
+    if manifest.id != hex {
+      problems.append(
+        VerifyProblem(
+          kind: .unreadableManifest, file: path,
+          message: "records id \(manifest.id), but the file is named for \(hex)"))
+      continue
+    }
+    cells[hex] = manifest
+    problems += verifyCell(manifest, logPath: "\(cellsDirectory)/\(hex).ndjson.gz")
+  }
+
+  let sweepPath = "\(directory)/manifest.json"
+  guard FileManager.default.fileExists(atPath: sweepPath) else {
+    problems.append(
+      VerifyProblem(kind: .missingSweepManifest, file: sweepPath, message: "run `sweep merge`"))
+    return problems
+  }
+  let sweep: SweepManifest
+  do {
+    sweep = try SweepManifest.load(path: sweepPath)
+  } catch {
+    problems.append(
+      VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason))
+    return problems
+  }
+  var listed = Set<String>()
+  for entry in sweep.cells {
+    listed.insert(entry.id)
+    guard manifestIDs.contains(entry.id) else {
+      problems.append(
+        VerifyProblem(
+          kind: .entryWithoutFiles, file: sweepPath,
+          message: "cell \(entry.shortID) has no cells/\(entry.id).json"))
+      continue
+    }
+    guard let cell = cells[entry.id] else { continue }  // unreadable: reported above
+    let differences = entryDifferences(entry, SweepManifest.Entry(cell))
+    if !differences.isEmpty {
+      problems.append(
+        VerifyProblem(
+          kind: .entryMismatch, file: sweepPath,
+          message: "cell \(entry.shortID): " + differences.joined(separator: "; ")))
+    }
+  }
+  let missing = Set(sweep.missing)
+  for hex in cells.keys.sorted() where !listed.contains(hex) {
+    let why =
+      missing.contains(hex)
+      ? "listed as missing in manifest.json; run `sweep merge`" : "not in manifest.json"
+    problems.append(
+      VerifyProblem(kind: .cellWithoutEntry, file: "\(cellsDirectory)/\(hex).json", message: why))
+  }
+  return problems
+}
+
+/// Checks one cell manifest against its step log.
+func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
+  guard FileManager.default.fileExists(atPath: logPath) else {
+    return [VerifyProblem(kind: .missingLog, file: logPath, message: "the file does not exist")]
+  }
+  var problems: [VerifyProblem] = []
+  do {
+    let digest = try fileSHA256(logPath)
+    if digest.bytes != manifest.gzipBytes || digest.hex != manifest.gzipSHA256 {
+      problems.append(
+        VerifyProblem(
+          kind: .gzipMismatch, file: logPath,
+          message:
+            "\(digest.bytes) bytes with sha256 \(digest.hex.prefix(12)), manifest records "
+            + "\(manifest.gzipBytes) bytes with sha256 \(manifest.gzipSHA256.prefix(12))"))
+    }
+  } catch {
+    return [VerifyProblem(kind: .corruptLog, file: error.file, message: error.reason)]
+  }
+  let ndjson: [UInt8]
+  do {
+    ndjson = try gunzip(contentsOf: logPath)
+  } catch {
+    problems.append(VerifyProblem(kind: .corruptLog, file: error.file, message: error.reason))
+    return problems
+  }
+  let content = sha256Hex(ndjson)
+  if content != manifest.ndjsonSHA256 {
+    problems.append(
+      VerifyProblem(
+        kind: .contentMismatch, file: logPath,
+        message:
+          "records hash to \(content.prefix(12)), manifest records "
+          + "\(manifest.ndjsonSHA256.prefix(12))"))
+  }
+  let lines = ndjson.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+  let count = lines.last?.isEmpty == true ? lines.count - 1 : lines.count
+  if count != manifest.records {
+    problems.append(
+      VerifyProblem(
+        kind: .recordCountMismatch, file: logPath,
+        message: "\(count) records, manifest records \(manifest.records)"))
+  }
+  if let metrics = metrics(ofNDJSON: lines) {
+    let differences = metricDifferences(manifest.metrics, metrics, tolerance: 0)
+    if !differences.isEmpty {
+      let text = differences.map { "\($0.field) manifest \($0.a.text), records \($0.b.text)" }
+      problems.append(
+        VerifyProblem(
+          kind: .metricsMismatch,
+          file: logPath.replacingOccurrences(of: ".ndjson.gz", with: ".json"),
+          message: text.joined(separator: "; ")))
+    }
+  }
+  return problems
+}
+
+/// The metrics of a step log's lines, read from the numbers as written (the tracked losses are
+/// the `loss_<name>` keys of the last line), or nil when a line does not parse.
+func metrics(ofNDJSON lines: [ArraySlice<UInt8>]) -> CellMetrics? {
+  var metrics = CellMetrics()
+  var last: [String: JSONValue]?
+  for line in lines where !line.isEmpty {
+    guard let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
+      let step = fields["step"]?.intValue
+    else { return nil }
+    if let accuracy = fields["accuracy"] {
+      metrics.finalAccuracy = accuracy.doubleValue
+      metrics.finalAccuracyStep = step
+      if let value = accuracy.doubleValue, value > metrics.bestAccuracy ?? -.infinity {
+        metrics.bestAccuracy = value
+        metrics.bestAccuracyStep = step
+      }
+    }
+    last = fields
+  }
+  for (key, value) in last ?? [:] {
+    if key.hasPrefix("loss_") {
+      metrics.finalLosses.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
+    } else if key.hasPrefix("grad_") {
+      metrics.finalGradNorms.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
+    }
+  }
+  return metrics
+}
+
+/// Which fields of a sweep-manifest entry differ from the entry of its cell manifest.
+func entryDifferences(_ listed: SweepManifest.Entry, _ actual: SweepManifest.Entry) -> [String] {
+  var out: [String] = []
+  if listed.config != actual.config { out.append("config differs") }
+  if listed.status != actual.status {
+    out.append("status \(listed.status), cell manifest \(actual.status)")
+  }
+  if listed.contentSHA256 != actual.contentSHA256 {
+    out.append(
+      "content_sha256 \(listed.contentSHA256.prefix(12)), cell manifest "
+        + "\(actual.contentSHA256.prefix(12))")
+  }
+  if listed.gzipSHA256 != actual.gzipSHA256 {
+    out.append(
+      "gzip_sha256 \(listed.gzipSHA256.prefix(12)), cell manifest \(actual.gzipSHA256.prefix(12))")
+  }
+  if listed.records != actual.records {
+    out.append("records \(listed.records), cell manifest \(actual.records)")
+  }
+  for d in metricDifferences(listed.metrics, actual.metrics, tolerance: 0) {
+    out.append("\(d.field) \(d.a.text), cell manifest \(d.b.text)")
+  }
+  return out
+}
+
+/// A metric value in a comparison: a number or absent (`null`).
+struct MetricValue: Equatable {
+  var value: Double?
+  var text: String { value.map(JSONValue.numberText) ?? "null" }
+}
+
+/// The metrics that differ by more than `tolerance` (absolute); a number against null always
+/// differs. With `allFields`, the steps and gradient norms are compared too.
+func metricDifferences(
+  _ a: CellMetrics, _ b: CellMetrics, tolerance: Double, allFields: Bool = true
+) -> [(field: String, a: MetricValue, b: MetricValue)] {
+  var pairs: [(String, Double?, Double?)] = [
+    ("final_accuracy", a.finalAccuracy, b.finalAccuracy),
+    ("best_accuracy", a.bestAccuracy, b.bestAccuracy),
+  ]
+  if allFields {
+    pairs.append(
+      (
+        "final_accuracy_step", a.finalAccuracyStep.map(Double.init),
+        b.finalAccuracyStep.map(Double.init)
+      ))
+    pairs.append(
+      (
+        "best_accuracy_step", a.bestAccuracyStep.map(Double.init),
+        b.bestAccuracyStep.map(Double.init)
+      ))
+  }
+  func members(_ name: String, _ x: [String: Double?], _ y: [String: Double?]) {
+    let keys = Set(x.keys).union(y.keys).sorted {
+      (Loss(rawValue: $0)?.index ?? Int.max, $0) < (Loss(rawValue: $1)?.index ?? Int.max, $1)
+    }
+    for key in keys { pairs.append(("\(name).\(key)", x[key] ?? nil, y[key] ?? nil)) }
+  }
+  members("final_losses", a.finalLosses, b.finalLosses)
+  if allFields { members("final_grad_norms", a.finalGradNorms, b.finalGradNorms) }
+  var out: [(field: String, a: MetricValue, b: MetricValue)] = []
+  for (field, x, y) in pairs {
+    let changed: Bool
+    switch (x, y) {
+    case (nil, nil): changed = false
+    case (let x?, let y?): changed = abs(x - y) > tolerance || (tolerance == 0 && x != y)
+    default: changed = true
+    }
+    if changed { out.append((field, MetricValue(value: x), MetricValue(value: y))) }
+  }
+  return out
+}

@@ -1,0 +1,38 @@
+// Tests of the results-directory lock.
+
+import Foundation
+import Testing
+
+@testable import Artifacts
+
+@Suite struct ResultsLockTests {
+  @Test func secondLockFailsNamingDirectoryAndPid() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let path = directory.path + "/results/paper"
+    let lock = try ResultsLock(directory: path)
+    #expect(
+      try String(contentsOfFile: path + "/.lock", encoding: .utf8) == "\(getpid())\n")
+    do {
+      _ = try ResultsLock(directory: path)
+      Issue.record("a second lock on the same directory succeeded")
+    } catch {
+      #expect(error == .locked(directory: path, pid: getpid()))
+      #expect(
+        error.description
+          == "another `sweep run` (pid \(getpid())) is writing \(path); wait for it or stop it")
+    }
+    lock.release()
+    let again = try ResultsLock(directory: path)
+    again.release()
+  }
+
+  @Test func deinitReleases() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    do { _ = try ResultsLock(directory: directory.path) }
+    let lock = try ResultsLock(directory: directory.path)
+    lock.release()
+    lock.release()
+  }
+}

@@ -1,0 +1,75 @@
+// Tests of the sweep manifest: entries, ordering, JSON round trip, files.
+
+import CanonicalJSON
+import Foundation
+import Testing
+
+@testable import Artifacts
+
+@Suite struct SweepManifestTests {
+  static func sample(run: JSONValue = .object(["host": .string("h")])) -> SweepManifest {
+    let cells = ["c", "a", "b"].map {
+      cellManifest(
+        $0, config: configJSON(seed: $0.count), finalAccuracy: 0.9,
+        run: .object(["wall_seconds": .number(3)]))
+    }
+    return SweepManifest(
+      name: "paper", specPath: "sweeps/paper.yaml", specSHA256: fakeID("spec"),
+      toolVersion: "0.1.0", cells: cells, missing: [fakeID("z"), fakeID("y")], run: run)
+  }
+
+  @Test func entriesAreSortedAndCarryNoRunSection() {
+    let manifest = Self.sample()
+    #expect(manifest.cells.map(\.id) == manifest.cells.map(\.id).sorted())
+    #expect(manifest.missing == [fakeID("z"), fakeID("y")].sorted())
+    #expect(manifest.cells.allSatisfy { $0.json["run"] == nil })
+    #expect(manifest.coreVersion == "1")
+  }
+
+  @Test func jsonRoundTripAndCanonicalBytes() throws {
+    let manifest = Self.sample()
+    let parsed = try SweepManifest(json: try JSONValue(parsing: manifest.json.prettyText))
+    #expect(parsed == manifest)
+    let text = manifest.json.canonicalText
+    #expect(text.hasPrefix("{\"cells\":[{\"config\":"))
+    #expect(
+      text.contains("\"schema\":\"segsweep.sweep/1\",\"spec\":{\"path\":\"sweeps/paper.yaml\","))
+  }
+
+  @Test func onlyTheRunSectionDependsOnTheRun() {
+    let a = Self.sample(run: .object(["host": .string("a")]))
+    let b = Self.sample(run: .object(["host": .string("b")]))
+    var withoutRunA = a
+    withoutRunA.run = .null
+    var withoutRunB = b
+    withoutRunB.run = .null
+    #expect(a != b)
+    #expect(withoutRunA.json.prettyText == withoutRunB.json.prettyText)
+  }
+
+  @Test func writeAndLoadFromDirectoryOrFile() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let manifest = Self.sample()
+    try manifest.write(to: directory.path)
+    #expect(directory.files() == ["manifest.json"])
+    #expect(try SweepManifest.load(path: directory.path) == manifest)
+    #expect(try SweepManifest.load(path: directory.path + "/manifest.json") == manifest)
+    #expect(
+      try String(contentsOfFile: directory.path + "/manifest.json", encoding: .utf8)
+        == manifest.json.prettyText)
+  }
+
+  @Test func unreadableFileIsABadManifestNamingIt() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let path = directory.path + "/manifest.json"
+    try "{\"schema\": \n".write(toFile: path, atomically: false, encoding: .utf8)
+    do {
+      _ = try SweepManifest.load(path: directory.path)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.description.hasPrefix(path + ":2:1: bad manifest"))
+    }
+  }
+}
