@@ -1,0 +1,31 @@
+// One preallocated block of Floats per buffer set; slices are handed out once at setup so no
+// step allocates.
+
+/// A zero-initialised block of Floats that lives as long as its owner and hands out slices.
+final class FloatArena {
+  private(set) var base: UnsafeMutablePointer<Float>
+  let capacity: Int
+  private var used = 0
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 1)
+    base = UnsafeMutablePointer<Float>.allocate(capacity: self.capacity)
+    base.initialize(repeating: 0, count: self.capacity)
+  }
+
+  deinit { base.deallocate() }
+
+  /// The next `count` Floats of the arena.
+  func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+    precondition(used + count <= capacity, "arena overflow")
+    let slice = base + used
+    used += count
+    return slice
+  }
+}
+
+/// Sets `count` Floats at `p` to zero.
+@inline(__always)
+func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+  p.update(repeating: 0, count: count)
+}

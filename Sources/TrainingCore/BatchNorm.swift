@@ -1,0 +1,178 @@
+// Batch normalisation over (N,H,W) per channel with the batch's own statistics (biased
+// variance), trainable γ and β, ε = 1e-3. Sums run serially over positions in Double.
+// Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+/// The ε added to the variance.
+let batchNormEpsilon: Float = 1e-3
+
+/// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
+/// for the backward pass. N counts all positions B·H·W.
+func batchNormForward(
+  out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
+  mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+  input: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+  N: Int, C: Int
+) {
+  for c in 0..<C {
+    var sum = 0.0
+    for n in 0..<N { sum += Double(input[n * C + c]) }
+    let m = Float(sum / Double(N))
+    var squares = 0.0
+    for n in 0..<N {
+      let diff = Double(input[n * C + c] - m)
+      squares += diff * diff
+    }
+    let variance = Float(squares / Double(N))
+    let r = 1 / (variance + batchNormEpsilon).squareRoot()
+    mean[c] = m
+    rstd[c] = r
+  }
+  for n in 0..<N {
+    for c in 0..<C {
+      let h = (input[n * C + c] - mean[c]) * rstd[c]
+      xhat[n * C + c] = h
+      out[n * C + c] = gamma[c] * h + beta[c]
+    }
+  }
+}
+
+/// Accumulates dInput (N,C), dGamma (C), dBeta (C) from dOut (N,C):
+/// dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)), dxhat = γ·dOut.
+func batchNormBackward(
+  dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
+  dBeta: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, xhat: UnsafePointer<Float>,
+  rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int, C: Int
+) {
+  withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * C) { sums in
+    // Per-channel sums Σ dOut and Σ dOut·xhat, each serial over n (channels interleaved).
+    guard let sumD = sums.baseAddress else { return }
+    let sumDX = sumD + C
+    sumD.initialize(repeating: 0, count: 2 * C)
+    if C % 4 == 0 {
+      for cb in stride(from: 0, to: C, by: 4) {
+        var s1 = SIMD4<Double>()
+        var s2 = SIMD4<Double>()
+        for n in 0..<N {
+          let d = SIMD4<Double>(load4(dOut + n * C + cb))
+          s1 += d
+          s2 += d * SIMD4<Double>(load4(xhat + n * C + cb))
+        }
+        for lane in 0..<4 {
+          sumD[cb + lane] = s1[lane]
+          sumDX[cb + lane] = s2[lane]
+        }
+      }
+    } else {
+      for n in 0..<N {
+        for c in 0..<C {
+          let d = Double(dOut[n * C + c])
+          sumD[c] += d
+          sumDX[c] += d * Double(xhat[n * C + c])
+        }
+      }
+    }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * C) { means in
+      // mean(dxhat) and mean(dxhat·xhat) with dxhat = γ·dOut.
+      guard let meanDXhat = means.baseAddress else { return }
+      let meanDXhatXhat = meanDXhat + C
+      for c in 0..<C {
+        dGamma[c] += Float(sumDX[c])
+        dBeta[c] += Float(sumD[c])
+        let g = Double(gamma[c])
+        meanDXhat[c] = Float(g * sumD[c] / Double(N))
+        meanDXhatXhat[c] = Float(g * sumDX[c] / Double(N))
+      }
+      if C % 4 == 0 {
+        // The same expression with channels in SIMD lanes.
+        for cb in stride(from: 0, to: C, by: 4) {
+          let r = load4(rstd + cb)
+          let g = load4(gamma + cb)
+          let m1 = load4(meanDXhat + cb)
+          let m2 = load4(meanDXhatXhat + cb)
+          for n in 0..<N {
+            let i = n * C + cb
+            let update = r * (g * load4(dOut + i) - m1 - load4(xhat + i) * m2)
+            store4(load4(dInput + i) + update, dInput + i)
+          }
+        }
+      } else {
+        for n in 0..<N {
+          for c in 0..<C {
+            let i = n * C + c
+            dInput[i] += rstd[c] * (gamma[c] * dOut[i] - meanDXhat[c] - xhat[i] * meanDXhatXhat[c])
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline(__always)
+private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
+// MARK: - Plain references (loops as the formulas read), held to the same summation order.
+
+/// Reference for `batchNormForward` over arrays: returns (out, xhat, mean, rstd).
+func batchNormForwardReference(input: [Float], gamma: [Float], beta: [Float], N: Int, C: Int)
+  -> (out: [Float], xhat: [Float], mean: [Float], rstd: [Float])
+{
+  var out = [Float](repeating: 0, count: N * C)
+  var xhat = [Float](repeating: 0, count: N * C)
+  var mean = [Float](repeating: 0, count: C)
+  var rstd = [Float](repeating: 0, count: C)
+  for c in 0..<C {
+    var sum = 0.0
+    for n in 0..<N { sum += Double(input[n * C + c]) }
+    mean[c] = Float(sum / Double(N))
+    var squares = 0.0
+    for n in 0..<N {
+      let diff = Double(input[n * C + c] - mean[c])
+      squares += diff * diff
+    }
+    rstd[c] = 1 / (Float(squares / Double(N)) + batchNormEpsilon).squareRoot()
+    for n in 0..<N {
+      xhat[n * C + c] = (input[n * C + c] - mean[c]) * rstd[c]
+      out[n * C + c] = gamma[c] * xhat[n * C + c] + beta[c]
+    }
+  }
+  return (out, xhat, mean, rstd)
+}
+
+/// Reference for `batchNormBackward` over arrays, from zero gradients: (dInput, dGamma, dBeta).
+func batchNormBackwardReference(
+  dOut: [Float], xhat: [Float], rstd: [Float], gamma: [Float], N: Int, C: Int
+) -> (dInput: [Float], dGamma: [Float], dBeta: [Float]) {
+  var dInput = [Float](repeating: 0, count: N * C)
+  var dGamma = [Float](repeating: 0, count: C)
+  var dBeta = [Float](repeating: 0, count: C)
+  for c in 0..<C {
+    var sumD = 0.0
+    var sumDX = 0.0
+    for n in 0..<N {
+      sumD += Double(dOut[n * C + c])
+      sumDX += Double(dOut[n * C + c]) * Double(xhat[n * C + c])
+    }
+    dGamma[c] = Float(sumDX)
+    dBeta[c] = Float(sumD)
+    let meanDXhat = Float(Double(gamma[c]) * sumD / Double(N))
+    let meanDXhatXhat = Float(Double(gamma[c]) * sumDX / Double(N))
+    for n in 0..<N {
+      let i = n * C + c
+      dInput[i] = rstd[c] * (gamma[c] * dOut[i] - meanDXhat - xhat[i] * meanDXhatXhat)
+    }
+  }
+  return (dInput, dGamma, dBeta)
+}

@@ -1,0 +1,476 @@
+// K×K convolution, stride 1, 'same' zero padding, NHWC activations and (K,K,Cin,Cout) kernels as
+// Keras stores them. Each output is one serial sum in a fixed order (padded taps skipped); the
+// fast kernels and the plain references below use exactly the same order, so they agree bitwise.
+// Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+/// out (B,H,W,Cout) = conv(input (B,H,W,Cin), weight (K,K,Cin,Cout)) + bias (Cout) if given.
+/// Output channels go four at a time in SIMD lanes when Cout is a multiple of 4; each lane sums
+/// in the same order as the scalar path.
+func conv2dForward(
+  out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  bias: UnsafePointer<Float>?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+) {
+  let pad = K / 2
+  let vectorised = Cout % 4 == 0
+  for b in 0..<B {
+    for y in 0..<H {
+      let kyLo = max(0, pad - y)
+      let kyHi = min(K, H + pad - y)
+      var x = 0
+      while x < W {
+        let kxLo = max(0, pad - x)
+        let kxHi = min(K, W + pad - x)
+        let o = out + ((b * H + y) * W + x) * Cout
+        if vectorised && x >= pad && x + 4 <= W - pad {
+          // Four interior positions at once: independent sums, so four dependency chains.
+          for cob in stride(from: 0, to: Cout, by: 4) {
+            let start = bias.map { load4($0 + cob) } ?? SIMD4<Float>()
+            var acc0 = start
+            var acc1 = start
+            var acc2 = start
+            var acc3 = start
+            for ky in kyLo..<kyHi {
+              for kx in 0..<K {
+                let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
+                let wk = weight + (ky * K + kx) * Cin * Cout + cob
+                for ci in 0..<Cin {
+                  let w = load4(wk + ci * Cout)
+                  acc0 = acc0 + SIMD4(repeating: inp[ci]) * w
+                  acc1 = acc1 + SIMD4(repeating: inp[Cin + ci]) * w
+                  acc2 = acc2 + SIMD4(repeating: inp[2 * Cin + ci]) * w
+                  acc3 = acc3 + SIMD4(repeating: inp[3 * Cin + ci]) * w
+                }
+              }
+            }
+            store4(acc0, o + cob)
+            store4(acc1, o + Cout + cob)
+            store4(acc2, o + 2 * Cout + cob)
+            store4(acc3, o + 3 * Cout + cob)
+          }
+          x += 4
+          continue
+        }
+        if vectorised {
+          for cob in stride(from: 0, to: Cout, by: 4) {
+            var acc = bias.map { load4($0 + cob) } ?? SIMD4<Float>()
+            for ky in kyLo..<kyHi {
+              for kx in kxLo..<kxHi {
+                let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
+                let wk = weight + (ky * K + kx) * Cin * Cout + cob
+                for ci in 0..<Cin {
+                  acc = acc + SIMD4(repeating: inp[ci]) * load4(wk + ci * Cout)
+                }
+              }
+            }
+            store4(acc, o + cob)
+          }
+        } else {
+          for co in 0..<Cout {
+            var acc: Float = bias?[co] ?? 0
+            for ky in kyLo..<kyHi {
+              for kx in kxLo..<kxHi {
+                let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
+                let wk = weight + (ky * K + kx) * Cin * Cout + co
+                for ci in 0..<Cin { acc += inp[ci] * wk[ci * Cout] }
+              }
+            }
+            o[co] = acc
+          }
+        }
+        x += 1
+      }
+    }
+  }
+}
+
+/// Accumulates the gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout),
+/// dBias (Cout) if given, and dInput (B,H,W,Cin) if given. `scratch` holds K·K·Cin·Cout Floats
+/// for the transposed kernel. Every sum runs over output positions in NHWC order (dWeight, dBias)
+/// or over taps (ky, kx) then co (dInput), and is added to its gradient once.
+func conv2dBackward(
+  dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
+  dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
+  weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
+  Cin: Int, Cout: Int, K: Int
+) {
+  let pad = K / 2
+  if let dBias {
+    // dBias[co] = Σ_{b,y,x} dOut[b,y,x,co], channels side by side (independent chains).
+    let N = B * H * W
+    var co = 0
+    while co + 4 <= Cout {
+      var acc = SIMD4<Float>()
+      for n in 0..<N { acc = acc + load4(dOut + n * Cout + co) }
+      store4(load4(dBias + co) + acc, dBias + co)
+      co += 4
+    }
+    if co + 2 <= Cout {
+      var acc0: Float = 0
+      var acc1: Float = 0
+      for n in 0..<N {
+        acc0 += dOut[n * Cout + co]
+        acc1 += dOut[n * Cout + co + 1]
+      }
+      dBias[co] += acc0
+      dBias[co + 1] += acc1
+      co += 2
+    }
+    while co < Cout {
+      var acc: Float = 0
+      for n in 0..<N { acc += dOut[n * Cout + co] }
+      dBias[co] += acc
+      co += 1
+    }
+  }
+  // dWeight[ky,kx,ci,co] = Σ_{b,y,x} input[b, y+ky−pad, x+kx−pad, ci] · dOut[b,y,x,co]
+  if K == 3 && Cout % 4 == 0 && Cin % 4 != 0 {
+    conv3x3WeightGradientByRow(
+      dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout)
+  } else {
+    conv2dWeightGradientByTap(
+      dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+  }
+  guard let dInput else { return }
+
+  // dInput[b,iy,ix,ci] = Σ_{ky,kx} Σ_co weight[ky,kx,ci,co] · dOut[b, iy−ky+pad, ix−kx+pad, co]
+  // scratch is the kernel transposed to (K,K,Cout,Cin), so input channels sit side by side.
+  for k in 0..<(K * K) {
+    for ci in 0..<Cin {
+      for co in 0..<Cout {
+        scratch[(k * Cout + co) * Cin + ci] = weight[(k * Cin + ci) * Cout + co]
+      }
+    }
+  }
+  for b in 0..<B {
+    for iy in 0..<H {
+      let kyLo = max(0, iy + pad - H + 1)
+      let kyHi = min(K, iy + pad + 1)
+      var ix = 0
+      while ix < W {
+        let kxLo = max(0, ix + pad - W + 1)
+        let kxHi = min(K, ix + pad + 1)
+        let di = dInput + ((b * H + iy) * W + ix) * Cin
+        if Cin % 4 == 0 && ix >= pad && ix + 4 <= W - pad {
+          // Four interior positions at once: independent sums, so four dependency chains.
+          for cib in stride(from: 0, to: Cin, by: 4) {
+            var acc0 = SIMD4<Float>()
+            var acc1 = SIMD4<Float>()
+            var acc2 = SIMD4<Float>()
+            var acc3 = SIMD4<Float>()
+            for ky in kyLo..<kyHi {
+              for kx in 0..<K {
+                let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
+                let wt = scratch + (ky * K + kx) * Cout * Cin + cib
+                for co in 0..<Cout {
+                  let w = load4(wt + co * Cin)
+                  acc0 = acc0 + SIMD4(repeating: d[co]) * w
+                  acc1 = acc1 + SIMD4(repeating: d[Cout + co]) * w
+                  acc2 = acc2 + SIMD4(repeating: d[2 * Cout + co]) * w
+                  acc3 = acc3 + SIMD4(repeating: d[3 * Cout + co]) * w
+                }
+              }
+            }
+            store4(load4(di + cib) + acc0, di + cib)
+            store4(load4(di + Cin + cib) + acc1, di + Cin + cib)
+            store4(load4(di + 2 * Cin + cib) + acc2, di + 2 * Cin + cib)
+            store4(load4(di + 3 * Cin + cib) + acc3, di + 3 * Cin + cib)
+          }
+          ix += 4
+          continue
+        }
+        if Cin % 4 == 0 {
+          for cib in stride(from: 0, to: Cin, by: 4) {
+            var acc = SIMD4<Float>()
+            for ky in kyLo..<kyHi {
+              for kx in kxLo..<kxHi {
+                let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
+                let wt = scratch + (ky * K + kx) * Cout * Cin + cib
+                for co in 0..<Cout {
+                  acc = acc + SIMD4(repeating: d[co]) * load4(wt + co * Cin)
+                }
+              }
+            }
+            store4(load4(di + cib) + acc, di + cib)
+          }
+        } else {
+          for ci in 0..<Cin {
+            var acc: Float = 0
+            for ky in kyLo..<kyHi {
+              for kx in kxLo..<kxHi {
+                let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
+                let wt = scratch + (ky * K + kx) * Cout * Cin + ci
+                for co in 0..<Cout { acc += d[co] * wt[co * Cin] }
+              }
+            }
+            di[ci] += acc
+          }
+        }
+        ix += 1
+      }
+    }
+  }
+}
+
+/// dWeight += Σ over positions, one kernel tap (ky, kx) at a time; see `conv2dBackward`.
+private func conv2dWeightGradientByTap(
+  dWeight: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+) {
+  let pad = K / 2
+  for ky in 0..<K {
+    let yLo = max(0, pad - ky)
+    let yHi = min(H, H + pad - ky)
+    for kx in 0..<K {
+      let xLo = max(0, pad - kx)
+      let xHi = min(W, W + pad - kx)
+      var ci = 0
+      while ci < Cin {
+        let dw = dWeight + ((ky * K + kx) * Cin + ci) * Cout
+        if Cout % 4 == 0 && ci + 4 <= Cin {
+          // Four input channels at once: independent sums, so four dependency chains.
+          for cob in stride(from: 0, to: Cout, by: 4) {
+            var acc0 = SIMD4<Float>()
+            var acc1 = SIMD4<Float>()
+            var acc2 = SIMD4<Float>()
+            var acc3 = SIMD4<Float>()
+            for b in 0..<B {
+              for y in yLo..<yHi {
+                let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
+                let dRow = dOut + (b * H + y) * W * Cout + cob
+                for x in xLo..<xHi {
+                  let d = load4(dRow + x * Cout)
+                  let i = inRow + x * Cin
+                  acc0 = acc0 + SIMD4(repeating: i[0]) * d
+                  acc1 = acc1 + SIMD4(repeating: i[1]) * d
+                  acc2 = acc2 + SIMD4(repeating: i[2]) * d
+                  acc3 = acc3 + SIMD4(repeating: i[3]) * d
+                }
+              }
+            }
+            store4(load4(dw + cob) + acc0, dw + cob)
+            store4(load4(dw + Cout + cob) + acc1, dw + Cout + cob)
+            store4(load4(dw + 2 * Cout + cob) + acc2, dw + 2 * Cout + cob)
+            store4(load4(dw + 3 * Cout + cob) + acc3, dw + 3 * Cout + cob)
+          }
+          ci += 4
+        } else if Cout % 4 == 0 {
+          for cob in stride(from: 0, to: Cout, by: 4) {
+            var acc = SIMD4<Float>()
+            for b in 0..<B {
+              for y in yLo..<yHi {
+                let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
+                let dRow = dOut + (b * H + y) * W * Cout + cob
+                for x in xLo..<xHi {
+                  acc = acc + SIMD4(repeating: inRow[x * Cin]) * load4(dRow + x * Cout)
+                }
+              }
+            }
+            store4(load4(dw + cob) + acc, dw + cob)
+          }
+          ci += 1
+        } else if ci + 4 <= Cin {
+          // Scalar lanes, four input channels at once (four dependency chains).
+          for co in 0..<Cout {
+            var acc0: Float = 0
+            var acc1: Float = 0
+            var acc2: Float = 0
+            var acc3: Float = 0
+            for b in 0..<B {
+              for y in yLo..<yHi {
+                let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
+                let dRow = dOut + (b * H + y) * W * Cout + co
+                for x in xLo..<xHi {
+                  let d = dRow[x * Cout]
+                  let i = inRow + x * Cin
+                  acc0 += i[0] * d
+                  acc1 += i[1] * d
+                  acc2 += i[2] * d
+                  acc3 += i[3] * d
+                }
+              }
+            }
+            dw[co] += acc0
+            dw[Cout + co] += acc1
+            dw[2 * Cout + co] += acc2
+            dw[3 * Cout + co] += acc3
+          }
+          ci += 4
+        } else {
+          for co in 0..<Cout {
+            var acc: Float = 0
+            for b in 0..<B {
+              for y in yLo..<yHi {
+                let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
+                let dRow = dOut + (b * H + y) * W * Cout + co
+                for x in xLo..<xHi { acc += inRow[x * Cin] * dRow[x * Cout] }
+              }
+            }
+            dw[co] += acc
+          }
+          ci += 1
+        }
+      }
+    }
+  }
+}
+
+/// dWeight += Σ over positions for a 3×3 kernel with few input channels: the three taps of a
+/// kernel row run together (three dependency chains), each still summing positions in NHWC order.
+private func conv3x3WeightGradientByRow(
+  dWeight: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int, Cin: Int, Cout: Int
+) {
+  for ky in 0..<3 {
+    let yLo = max(0, 1 - ky)
+    let yHi = min(H, H + 1 - ky)
+    for ci in 0..<Cin {
+      for cob in stride(from: 0, to: Cout, by: 4) {
+        // acc0, acc1, acc2 are taps kx = 0, 1, 2: input column x − 1, x, x + 1.
+        var acc0 = SIMD4<Float>()
+        var acc1 = SIMD4<Float>()
+        var acc2 = SIMD4<Float>()
+        for b in 0..<B {
+          for y in yLo..<yHi {
+            let inRow = input + ((b * H + y + ky - 1) * W) * Cin + ci
+            let dRow = dOut + (b * H + y) * W * Cout + cob
+            if W == 1 {
+              acc1 = acc1 + SIMD4(repeating: inRow[0]) * load4(dRow)
+              continue
+            }
+            let d0 = load4(dRow)
+            acc1 = acc1 + SIMD4(repeating: inRow[0]) * d0
+            acc2 = acc2 + SIMD4(repeating: inRow[Cin]) * d0
+            for x in 1..<(W - 1) {
+              let d = load4(dRow + x * Cout)
+              acc0 = acc0 + SIMD4(repeating: inRow[(x - 1) * Cin]) * d
+              acc1 = acc1 + SIMD4(repeating: inRow[x * Cin]) * d
+              acc2 = acc2 + SIMD4(repeating: inRow[(x + 1) * Cin]) * d
+            }
+            let dLast = load4(dRow + (W - 1) * Cout)
+            acc0 = acc0 + SIMD4(repeating: inRow[(W - 2) * Cin]) * dLast
+            acc1 = acc1 + SIMD4(repeating: inRow[(W - 1) * Cin]) * dLast
+          }
+        }
+        let dw = dWeight + (ky * 3 * Cin + ci) * Cout + cob
+        store4(load4(dw) + acc0, dw)
+        store4(load4(dw + Cin * Cout) + acc1, dw + Cin * Cout)
+        store4(load4(dw + 2 * Cin * Cout) + acc2, dw + 2 * Cin * Cout)
+      }
+    }
+  }
+}
+
+@inline(__always)
+private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
+// MARK: - Plain references (loops as the formula reads), held to the same summation order.
+
+/// Reference for `conv2dForward` over arrays:
+/// out[b,y,x,co] = bias[co] + Σ_{ky,kx,ci} input[b, y+ky−pad, x+kx−pad, ci] · weight[ky,kx,ci,co].
+func conv2dForwardReference(
+  input: [Float], weight: [Float], bias: [Float]?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int,
+  K: Int
+) -> [Float] {
+  var out = [Float](repeating: 0, count: B * H * W * Cout)
+  let pad = K / 2
+  for b in 0..<B {
+    for y in 0..<H {
+      for x in 0..<W {
+        for co in 0..<Cout {
+          var sum: Float = bias?[co] ?? 0
+          for ky in 0..<K {
+            for kx in 0..<K {
+              let iy = y + ky - pad
+              let ix = x + kx - pad
+              if iy < 0 || iy >= H || ix < 0 || ix >= W { continue }
+              for ci in 0..<Cin {
+                sum +=
+                  input[((b * H + iy) * W + ix) * Cin + ci]
+                  * weight[((ky * K + kx) * Cin + ci) * Cout + co]
+              }
+            }
+          }
+          out[((b * H + y) * W + x) * Cout + co] = sum
+        }
+      }
+    }
+  }
+  return out
+}
+
+/// Reference for `conv2dBackward` over arrays, from zero gradients:
+/// dWeight[ky,kx,ci,co] = Σ_{b,y,x} input[b, y+ky−pad, x+kx−pad, ci] · dOut[b,y,x,co],
+/// dBias[co] = Σ_{b,y,x} dOut[b,y,x,co],
+/// dInput[b,iy,ix,ci] = Σ_{ky,kx,co} weight[ky,kx,ci,co] · dOut[b, iy−ky+pad, ix−kx+pad, co].
+func conv2dBackwardReference(
+  dOut: [Float], input: [Float], weight: [Float], B: Int, H: Int, W: Int, Cin: Int, Cout: Int,
+  K: Int
+) -> (dInput: [Float], dWeight: [Float], dBias: [Float]) {
+  var dInput = [Float](repeating: 0, count: B * H * W * Cin)
+  var dWeight = [Float](repeating: 0, count: K * K * Cin * Cout)
+  var dBias = [Float](repeating: 0, count: Cout)
+  let pad = K / 2
+  for co in 0..<Cout {
+    var sum: Float = 0
+    for n in 0..<(B * H * W) { sum += dOut[n * Cout + co] }
+    dBias[co] = sum
+  }
+  for ky in 0..<K {
+    for kx in 0..<K {
+      for ci in 0..<Cin {
+        for co in 0..<Cout {
+          var sum: Float = 0
+          for b in 0..<B {
+            for y in 0..<H {
+              for x in 0..<W {
+                let iy = y + ky - pad
+                let ix = x + kx - pad
+                if iy < 0 || iy >= H || ix < 0 || ix >= W { continue }
+                sum +=
+                  input[((b * H + iy) * W + ix) * Cin + ci]
+                  * dOut[((b * H + y) * W + x) * Cout + co]
+              }
+            }
+          }
+          dWeight[((ky * K + kx) * Cin + ci) * Cout + co] = sum
+        }
+      }
+    }
+  }
+  for b in 0..<B {
+    for iy in 0..<H {
+      for ix in 0..<W {
+        for ci in 0..<Cin {
+          var sum: Float = 0
+          for ky in 0..<K {
+            for kx in 0..<K {
+              let y = iy - ky + pad
+              let x = ix - kx + pad
+              if y < 0 || y >= H || x < 0 || x >= W { continue }
+              for co in 0..<Cout {
+                sum +=
+                  weight[((ky * K + kx) * Cin + ci) * Cout + co]
+                  * dOut[((b * H + y) * W + x) * Cout + co]
+              }
+            }
+          }
+          dInput[((b * H + iy) * W + ix) * Cin + ci] = sum
+        }
+      }
+    }
+  }
+  return (dInput, dWeight, dBias)
+}

@@ -1,0 +1,232 @@
+// The CNN: convLayers × [3×3 conv (+bias without BN) → batch norm (optional) → ReLU] → 1×1 conv
+// to 2 channels with bias → softmax. Parameters live in one flat buffer in a fixed order.
+// Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+/// Where one parameter tensor lives in the flat parameter buffer.
+struct ParameterEntry {
+  var name: String
+  var shape: [Int]
+  var offset: Int
+  var count: Int { shape.reduce(1, *) }
+}
+
+/// The shapes of the network and the offsets of its parameters, from the config.
+struct ModelLayout {
+  let layers: Int
+  let filters: Int
+  let batchNorm: Bool
+  /// Offsets into the parameter buffer, per conv layer; -1 when absent.
+  var kernel: [Int] = []
+  var bias: [Int] = []
+  var gamma: [Int] = []
+  var beta: [Int] = []
+  var outputKernel = 0
+  var outputBias = 0
+  /// Every tensor in buffer order: conv1/kernel, conv1/bias | bn1/gamma, bn1/beta, …, output/….
+  var entries: [ParameterEntry] = []
+  /// The total number of trainable parameters (P).
+  var parameterCount = 0
+
+  init(config: TrainingConfig) {
+    layers = config.convLayers
+    filters = config.filters
+    batchNorm = config.batchNorm
+    var offset = 0
+    func add(_ name: String, _ shape: [Int]) -> Int {
+      let entry = ParameterEntry(name: name, shape: shape, offset: offset)
+      entries.append(entry)
+      offset += entry.count
+      return entry.offset
+    }
+    for l in 0..<layers {
+      let cin = l == 0 ? 1 : filters
+      kernel.append(add("conv\(l + 1)/kernel", [3, 3, cin, filters]))
+      if batchNorm {
+        bias.append(-1)
+        gamma.append(add("bn\(l + 1)/gamma", [filters]))
+        beta.append(add("bn\(l + 1)/beta", [filters]))
+      } else {
+        bias.append(add("conv\(l + 1)/bias", [filters]))
+        gamma.append(-1)
+        beta.append(-1)
+      }
+    }
+    let cin = layers == 0 ? 1 : filters
+    outputKernel = add("output/kernel", [1, 1, cin, 2])
+    outputBias = add("output/bias", [2])
+    parameterCount = offset
+  }
+
+  /// Input channels of conv layer `l`.
+  func inputChannels(_ l: Int) -> Int { l == 0 ? 1 : filters }
+
+  /// Channels feeding the output conv.
+  var lastChannels: Int { layers == 0 ? 1 : filters }
+}
+
+/// Glorot-uniform kernels (limit √(6/(fan_in+fan_out)), fan = K·K·channels), zero biases, γ = 1,
+/// β = 0. Kernels draw in buffer order, each in (K,K,Cin,Cout) order: w = (2u − 1)·limit.
+func initializeParameters(
+  _ params: UnsafeMutablePointer<Float>, layout: ModelLayout, rng: inout Xoshiro256StarStar
+) {
+  zero(params, layout.parameterCount)
+  for entry in layout.entries {
+    if entry.name.hasSuffix("/kernel") {
+      let k = entry.shape[0] * entry.shape[1]
+      let limit = Float((6.0 / Double(k * entry.shape[2] + k * entry.shape[3])).squareRoot())
+      for i in 0..<entry.count {
+        params[entry.offset + i] = (2 * rng.nextFloat() - 1) * limit
+      }
+    } else if entry.name.hasSuffix("/gamma") {
+      for i in 0..<entry.count { params[entry.offset + i] = 1 }
+    }
+  }
+}
+
+/// The forward activations of one batch of B images, allocated once.
+final class Activations {
+  let B: Int
+  let H: Int
+  let W: Int
+  /// Positions B·H·W.
+  let N: Int
+  private let arena: FloatArena
+  let input: UnsafeMutablePointer<Float>  // (B,H,W,1)
+  let labels: UnsafeMutablePointer<Float>  // (B,H,W,2) one-hot
+  var conv: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), conv output
+  var xhat: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), BN normalised input
+  var normed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), BN output
+  var mean: [UnsafeMutablePointer<Float>] = []  // per layer (F)
+  var rstd: [UnsafeMutablePointer<Float>] = []  // per layer (F)
+  var relu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), layer output
+  let logits: UnsafeMutablePointer<Float>  // (B,H,W,2)
+  let probs: UnsafeMutablePointer<Float>  // (B,H,W,2)
+
+  init(layout: ModelLayout, B: Int, H: Int, W: Int) {
+    self.B = B
+    self.H = H
+    self.W = W
+    N = B * H * W
+    let F = layout.filters
+    let perLayer = layout.batchNorm ? 4 * N * F + 2 * F : 2 * N * F
+    arena = FloatArena(capacity: 7 * N + layout.layers * perLayer)
+    input = arena.take(N)
+    labels = arena.take(2 * N)
+    for _ in 0..<layout.layers {
+      conv.append(arena.take(N * F))
+      if layout.batchNorm {
+        xhat.append(arena.take(N * F))
+        normed.append(arena.take(N * F))
+        mean.append(arena.take(F))
+        rstd.append(arena.take(F))
+      }
+      relu.append(arena.take(N * F))
+    }
+    logits = arena.take(2 * N)
+    probs = arena.take(2 * N)
+  }
+}
+
+/// The activation gradients of one backward pass, allocated once and cleared per pass.
+final class ActivationGradients {
+  private let arena: FloatArena
+  let count: Int
+  let dProbs: UnsafeMutablePointer<Float>  // (B,H,W,2)
+  let dLogits: UnsafeMutablePointer<Float>  // (B,H,W,2)
+  var dRelu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d layer output
+  var dNormed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d ReLU input
+  var dConv: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d conv output
+  let scratch: UnsafeMutablePointer<Float>  // (3,3,F,F) transposed kernel for conv backward
+
+  init(layout: ModelLayout, N: Int) {
+    let F = layout.filters
+    let perLayer = (layout.batchNorm ? 3 : 2) * N * F
+    count = 4 * N + layout.layers * perLayer
+    let scratchCount = 9 * F * F
+    arena = FloatArena(capacity: count + scratchCount)
+    scratch = arena.take(scratchCount)
+    dProbs = arena.take(2 * N)
+    dLogits = arena.take(2 * N)
+    for _ in 0..<layout.layers {
+      dRelu.append(arena.take(N * F))
+      let dn = arena.take(N * F)
+      dNormed.append(dn)
+      dConv.append(layout.batchNorm ? arena.take(N * F) : dn)
+    }
+  }
+
+  /// Clears every activation gradient (the backward passes accumulate).
+  func zeroAll() { zero(dProbs, count) }
+}
+
+/// Runs the network on `acts.input`, filling every activation through `acts.probs`.
+func modelForward(params: UnsafePointer<Float>, layout: ModelLayout, acts: Activations) {
+  let F = layout.filters
+  var layerInput = UnsafePointer(acts.input)
+  for l in 0..<layout.layers {
+    let cin = layout.inputChannels(l)
+    conv2dForward(
+      out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
+      bias: layout.batchNorm ? nil : params + layout.bias[l],
+      B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3)
+    var preActivation = UnsafePointer(acts.conv[l])
+    if layout.batchNorm {
+      batchNormForward(
+        out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l], rstd: acts.rstd[l],
+        input: acts.conv[l], gamma: params + layout.gamma[l], beta: params + layout.beta[l],
+        N: acts.N, C: F)
+      preActivation = UnsafePointer(acts.normed[l])
+    }
+    reluForward(out: acts.relu[l], input: preActivation, count: acts.N * F)
+    layerInput = UnsafePointer(acts.relu[l])
+  }
+  conv2dForward(
+    out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
+    bias: params + layout.outputBias, B: acts.B, H: acts.H, W: acts.W, Cin: layout.lastChannels,
+    Cout: 2, K: 1)
+  softmaxForward(probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+}
+
+/// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
+func modelBackward(
+  dParams: UnsafeMutablePointer<Float>, grads: ActivationGradients, params: UnsafePointer<Float>,
+  layout: ModelLayout, acts: Activations
+) {
+  let F = layout.filters
+  let last = layout.layers - 1
+  conv2dBackward(
+    dInput: layout.layers > 0 ? grads.dRelu[last] : nil, dWeight: dParams + layout.outputKernel,
+    dBias: dParams + layout.outputBias, dOut: grads.dLogits,
+    input: layout.layers > 0 ? acts.relu[last] : acts.input, weight: params + layout.outputKernel,
+    scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1
+  )
+  for l in stride(from: last, through: 0, by: -1) {
+    let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
+    reluBackward(
+      dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
+    if layout.batchNorm {
+      batchNormBackward(
+        dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
+        dOut: grads.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
+        gamma: params + layout.gamma[l], N: acts.N, C: F)
+    }
+    conv2dBackward(
+      dInput: l > 0 ? grads.dRelu[l - 1] : nil, dWeight: dParams + layout.kernel[l],
+      dBias: layout.batchNorm ? nil : dParams + layout.bias[l], dOut: grads.dConv[l],
+      input: l > 0 ? acts.relu[l - 1] : acts.input, weight: params + layout.kernel[l],
+      scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
+      Cout: F, K: 3)
+  }
+}
+
+/// Pixel accuracy of argmax over the two logits (a tie predicts class 0) against the labels.
+func pixelAccuracy(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) -> Double {
+  var correct = 0
+  for n in 0..<N {
+    let predicted = logits[2 * n + 1] > logits[2 * n] ? 1 : 0
+    let actual = labels[2 * n + 1] > 0.5 ? 1 : 0
+    if predicted == actual { correct += 1 }
+  }
+  return Double(correct) / Double(N)
+}

@@ -1,0 +1,102 @@
+// Tests for batch normalisation: normalised statistics and gradients against central differences.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+import Testing
+
+@testable import TrainingCore
+
+private let N = 12
+private let C = 3
+
+private func forward(_ input: [Float], _ gamma: [Float], _ beta: [Float]) -> (
+  out: [Float], xhat: [Float], rstd: [Float]
+) {
+  var out = [Float](repeating: 0, count: N * C)
+  var xhat = [Float](repeating: 0, count: N * C)
+  var mean = [Float](repeating: 0, count: C)
+  var rstd = [Float](repeating: 0, count: C)
+  out.withUnsafeMutableBufferPointer { o in
+    xhat.withUnsafeMutableBufferPointer { x in
+      mean.withUnsafeMutableBufferPointer { m in
+        rstd.withUnsafeMutableBufferPointer { r in
+          batchNormForward(
+            out: o.start, xhat: x.start, mean: m.start, rstd: r.start,
+            input: input, gamma: gamma, beta: beta, N: N, C: C)
+        }
+      }
+    }
+  }
+  return (out, xhat, rstd)
+}
+
+@Test func batchNormNormalisesEachChannel() {
+  let input = randomArray(N * C, seed: 5, lo: 2, hi: 9)
+  let out = forward(input, [1, 1, 1], [0, 0, 0]).out
+  for c in 0..<C {
+    let values = (0..<N).map { Double(out[$0 * C + c]) }
+    let mean = values.reduce(0, +) / Double(N)
+    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(N)
+    #expect(abs(mean) < 1e-6)
+    // Variance is v/(v+ε) with ε = 1e-3 added inside the square root.
+    #expect(variance > 0.99 && variance < 1.0)
+  }
+}
+
+@Test func batchNormGradientsMatchFiniteDifferences() {
+  let input = randomArray(N * C, seed: 21, lo: -2, hi: 2)
+  let gamma = randomArray(C, seed: 22, lo: 0.5, hi: 1.5)
+  let beta = randomArray(C, seed: 23)
+  let r = randomArray(N * C, seed: 24)
+  let f = forward(input, gamma, beta)
+  var dInput = [Float](repeating: 0, count: N * C)
+  var dGamma = [Float](repeating: 0, count: C)
+  var dBeta = [Float](repeating: 0, count: C)
+  dInput.withUnsafeMutableBufferPointer { di in
+    dGamma.withUnsafeMutableBufferPointer { dg in
+      dBeta.withUnsafeMutableBufferPointer { db in
+        batchNormBackward(
+          dInput: di.start, dGamma: dg.start, dBeta: db.start, dOut: r,
+          xhat: f.xhat, rstd: f.rstd, gamma: gamma, N: N, C: C)
+      }
+    }
+  }
+  // Smooth function, values O(1): with h = 1e-2 truncation is O(h²)·f''' ≈ 1e-4 and Float
+  // rounding of Σ r·out (~1e-6) contributes ~1e-4; a wrong term would be off by O(0.1).
+  let h: Float = 1e-2
+  let nInput = numericalGradient(input, h: h) { weightedSum(forward($0, gamma, beta).out, r) }
+  let nGamma = numericalGradient(gamma, h: h) { weightedSum(forward(input, $0, beta).out, r) }
+  let nBeta = numericalGradient(beta, h: h) { weightedSum(forward(input, gamma, $0).out, r) }
+  #expect(worstMismatch(dInput, nInput, atol: 2e-3, rtol: 1e-2) <= 1)
+  #expect(worstMismatch(dGamma, nGamma, atol: 2e-3, rtol: 1e-2) <= 1)
+  #expect(worstMismatch(dBeta, nBeta, atol: 2e-3, rtol: 1e-2) <= 1)
+}
+
+@Test(arguments: [3, 4, 8])
+func batchNormFastKernelsEqualReference(_ channels: Int) {
+  let n = 10
+  let input = randomArray(n * channels, seed: 61, lo: -3, hi: 3)
+  let gamma = randomArray(channels, seed: 62, lo: 0.5, hi: 1.5)
+  let beta = randomArray(channels, seed: 63)
+  let dOut = randomArray(n * channels, seed: 64)
+  var out = [Float](repeating: 0, count: n * channels)
+  var xhat = [Float](repeating: 0, count: n * channels)
+  var mean = [Float](repeating: 0, count: channels)
+  var rstd = [Float](repeating: 0, count: channels)
+  batchNormForward(
+    out: &out, xhat: &xhat, mean: &mean, rstd: &rstd, input: input, gamma: gamma, beta: beta,
+    N: n, C: channels)
+  let reference = batchNormForwardReference(
+    input: input, gamma: gamma, beta: beta, N: n, C: channels)
+  #expect(out == reference.out && xhat == reference.xhat)
+  #expect(mean == reference.mean && rstd == reference.rstd)
+  var dInput = [Float](repeating: 0, count: n * channels)
+  var dGamma = [Float](repeating: 0, count: channels)
+  var dBeta = [Float](repeating: 0, count: channels)
+  batchNormBackward(
+    dInput: &dInput, dGamma: &dGamma, dBeta: &dBeta, dOut: dOut, xhat: xhat, rstd: rstd,
+    gamma: gamma, N: n, C: channels)
+  let dReference = batchNormBackwardReference(
+    dOut: dOut, xhat: xhat, rstd: rstd, gamma: gamma, N: n, C: channels)
+  #expect(dInput == dReference.dInput)
+  #expect(dGamma == dReference.dGamma && dBeta == dReference.dBeta)
+}

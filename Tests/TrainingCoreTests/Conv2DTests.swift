@@ -1,0 +1,107 @@
+// Tests for the K×K convolution: fast kernels against the plain references, and gradients
+// against central differences.
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+
+import Testing
+
+@testable import TrainingCore
+
+private struct ConvShape: Sendable, CustomStringConvertible {
+  var B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+  var description: String { "B\(B) H\(H) W\(W) Cin\(Cin) Cout\(Cout) K\(K)" }
+}
+
+private let shapes = [
+  ConvShape(B: 2, H: 5, W: 4, Cin: 1, Cout: 4, K: 3),
+  ConvShape(B: 1, H: 4, W: 6, Cin: 4, Cout: 4, K: 3),
+  ConvShape(B: 2, H: 3, W: 3, Cin: 3, Cout: 2, K: 1),
+  ConvShape(B: 1, H: 7, W: 5, Cin: 3, Cout: 5, K: 3),
+  ConvShape(B: 2, H: 4, W: 5, Cin: 8, Cout: 8, K: 3),
+  ConvShape(B: 1, H: 3, W: 4, Cin: 4, Cout: 2, K: 1),
+  ConvShape(B: 2, H: 3, W: 11, Cin: 4, Cout: 8, K: 3),  // 4-wide groups plus remainders
+  ConvShape(B: 2, H: 3, W: 1, Cin: 1, Cout: 4, K: 3),  // a single column
+  ConvShape(B: 1, H: 2, W: 2, Cin: 2, Cout: 8, K: 3),
+]
+
+private func fastForward(_ s: ConvShape, _ input: [Float], _ weight: [Float], _ bias: [Float]?)
+  -> [Float]
+{
+  var out = [Float](repeating: .nan, count: s.B * s.H * s.W * s.Cout)
+  out.withUnsafeMutableBufferPointer { o in
+    if let bias {
+      bias.withUnsafeBufferPointer { b in
+        conv2dForward(
+          out: o.start, input: input, weight: weight, bias: b.baseAddress, B: s.B, H: s.H,
+          W: s.W, Cin: s.Cin, Cout: s.Cout, K: s.K)
+      }
+    } else {
+      conv2dForward(
+        out: o.start, input: input, weight: weight, bias: nil, B: s.B, H: s.H, W: s.W,
+        Cin: s.Cin, Cout: s.Cout, K: s.K)
+    }
+  }
+  return out
+}
+
+private func fastBackward(_ s: ConvShape, _ dOut: [Float], _ input: [Float], _ weight: [Float])
+  -> (dInput: [Float], dWeight: [Float], dBias: [Float])
+{
+  var dInput = [Float](repeating: 0, count: input.count)
+  var dWeight = [Float](repeating: 0, count: weight.count)
+  var dBias = [Float](repeating: 0, count: s.Cout)
+  var scratch = [Float](repeating: 0, count: weight.count)
+  dInput.withUnsafeMutableBufferPointer { di in
+    dWeight.withUnsafeMutableBufferPointer { dw in
+      dBias.withUnsafeMutableBufferPointer { db in
+        scratch.withUnsafeMutableBufferPointer { sc in
+          conv2dBackward(
+            dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
+            input: input, weight: weight, scratch: sc.start, B: s.B, H: s.H, W: s.W,
+            Cin: s.Cin, Cout: s.Cout, K: s.K)
+        }
+      }
+    }
+  }
+  return (dInput, dWeight, dBias)
+}
+
+@Test(arguments: shapes)
+private func convFastKernelsEqualReference(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 1)
+  let weight = randomArray(s.K * s.K * s.Cin * s.Cout, seed: 2)
+  let bias = randomArray(s.Cout, seed: 3)
+  let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 4)
+  // Same summation order, so the results are bit-identical.
+  for b in [bias, nil] {
+    #expect(
+      fastForward(s, input, weight, b)
+        == conv2dForwardReference(
+          input: input, weight: weight, bias: b, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+          Cout: s.Cout, K: s.K))
+  }
+  let fast = fastBackward(s, dOut, input, weight)
+  let reference = conv2dBackwardReference(
+    dOut: dOut, input: input, weight: weight, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout,
+    K: s.K)
+  #expect(fast.dInput == reference.dInput)
+  #expect(fast.dWeight == reference.dWeight)
+  #expect(fast.dBias == reference.dBias)
+}
+
+@Test(arguments: shapes)
+private func convGradientsMatchFiniteDifferences(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 11)
+  let weight = randomArray(s.K * s.K * s.Cin * s.Cout, seed: 12)
+  let bias = randomArray(s.Cout, seed: 13)
+  let r = randomArray(s.B * s.H * s.W * s.Cout, seed: 14)
+  let analytic = fastBackward(s, r, input, weight)
+  // The conv is linear, so central differences are exact up to Float rounding of the outputs
+  // (~1e-7 relative, |out| < 10): with h = 1e-2 the error is below 1e-4.
+  let h: Float = 1e-2
+  let dInput = numericalGradient(input, h: h) { weightedSum(fastForward(s, $0, weight, bias), r) }
+  let dWeight = numericalGradient(weight, h: h) { weightedSum(fastForward(s, input, $0, bias), r) }
+  let dBias = numericalGradient(bias, h: h) { weightedSum(fastForward(s, input, weight, $0), r) }
+  #expect(worstMismatch(analytic.dInput, dInput, atol: 1e-3, rtol: 1e-3) <= 1)
+  #expect(worstMismatch(analytic.dWeight, dWeight, atol: 1e-3, rtol: 1e-3) <= 1)
+  #expect(worstMismatch(analytic.dBias, dBias, atol: 1e-3, rtol: 1e-3) <= 1)
+}

@@ -1,0 +1,82 @@
+// Tests for the five losses: hand-computed values and gradients against central differences.
+
+import Testing
+
+@testable import TrainingCore
+
+/// (value, dProbs) of `loss` on probs (N,2) and labels (N,2).
+private func evaluate(_ loss: Loss, _ probs: [Float], _ labels: [Float]) -> (Float, [Float]) {
+  var d = [Float](repeating: 0, count: probs.count)
+  let value = d.withUnsafeMutableBufferPointer {
+    lossForwardBackward(
+      loss, dProbs: $0.start, probs: probs, labels: labels, N: probs.count / 2)
+  }
+  return (value, d)
+}
+
+private let labels = oneHot([true, false, false, true, false, false])
+
+@Test(arguments: Loss.allCases)
+func perfectPredictionHasNearZeroLoss(_ loss: Loss) {
+  let (value, _) = evaluate(loss, labels, labels)
+  switch loss {
+  case .cce:
+    // Every term is −log(clip(1)) = −log(1 − 1e-7) ≈ 1.19e-7 (1 − 1e-7 rounds to 1 − 2^-23 in Float).
+    #expect(abs(value - 1.192_092_9e-7) < 1e-12)
+  default:
+    // (2S + ε)/(S + S + ε) = 1 exactly.
+    #expect(value == 0)
+  }
+}
+
+@Test func uniformPredictionValues() {
+  let probs = [Float](repeating: 0.5, count: labels.count)
+  // 2 of 6 pixels are foreground: Σy₁ = 2, Σy₀ = 4, Σp_c = 3, Σp_c² = 1.5, Σy·p = 0.5·Σy.
+  let eps = 1e-7
+  let ratio0 = (2 * 2.0 + eps) / (4 + 3 + eps)
+  let ratio1 = (2 * 1.0 + eps) / (2 + 3 + eps)
+  let ratio0Square = (2 * 2.0 + eps) / (4 + 1.5 + eps)
+  let ratio1Square = (2 * 1.0 + eps) / (2 + 1.5 + eps)
+  #expect(evaluate(.cce, probs, labels).0 == Float(0.693_147_180_559_945_3))
+  #expect(evaluate(.dice, probs, labels).0 == Float(1 - (ratio0 + ratio1) / 2))
+  #expect(evaluate(.diceSquare, probs, labels).0 == Float(1 - (ratio0Square + ratio1Square) / 2))
+  #expect(evaluate(.dicefg, probs, labels).0 == Float(1 - ratio1))
+  #expect(evaluate(.dicefgSquare, probs, labels).0 == Float(1 - ratio1Square))
+}
+
+@Test func emptyForeground() {
+  let background = oneHot([false, false, false, false])
+  // Predicting no foreground at all: ε/ε = 1, so the foreground dice is 0.
+  #expect(evaluate(.dicefg, background, background).0 == 0)
+  #expect(evaluate(.dicefgSquare, background, background).0 == 0)
+  // Predicting 0.5 everywhere: 1 − ε/(2 + ε) = 0.99999995, which is 0.99999994 in Float.
+  let half = [Float](repeating: 0.5, count: 8)
+  #expect(evaluate(.dicefg, half, background).0 == Float(1 - 1e-7 / (2 + 1e-7)))
+  #expect(evaluate(.dicefgSquare, half, background).0 == Float(1 - 1e-7 / (1 + 1e-7)))
+}
+
+@Test func crossEntropyClipPassesNoGradientOutside() {
+  let probs: [Float] = [1e-9, 1, 0.5, 0.5]
+  let y = oneHot([false, true])
+  let (value, d) = evaluate(.cce, probs, y)
+  // Pixel 0: label 0, p₀ = 1e-9 clipped to 1e-7: −log(1e-7) = 16.118; pixel 1: log 2.
+  #expect(abs(value - Float((16.118_095_65 + 0.693_147_18) / 2)) < 1e-5)
+  #expect(d == [0, 0, 0, -1])
+}
+
+@Test(arguments: Loss.allCases)
+func lossGradientsMatchFiniteDifferences(_ loss: Loss) {
+  let y = oneHot([true, false, false, true, false, true, false, false])
+  let probs = randomArray(16, seed: 41, lo: 0.05, hi: 0.95)
+  let (_, d) = evaluate(loss, probs, y)
+  // Smooth in p away from the clip bounds; values O(1). h = 1e-3 gives truncation ~1e-6 and Float
+  // rounding of the loss (~1e-7) contributes ~1e-4.
+  let n = numericalGradient(probs, h: 1e-3) { Double(evaluate(loss, $0, y).0) }
+  #expect(worstMismatch(d, n, atol: 5e-4, rtol: 1e-2) <= 1)
+}
+
+@Test func globalNormOfKnownVector() {
+  #expect(globalNorm([3, 4, 0, 12], count: 4) == 13)
+  #expect(globalNorm([.nan, 1], count: 2).isNaN)
+  #expect(globalNorm([.infinity, 1], count: 2) == .infinity)
+}

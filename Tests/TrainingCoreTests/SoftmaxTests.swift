@@ -1,0 +1,34 @@
+// Tests for the channel softmax and its backward pass.
+
+import Testing
+
+@testable import TrainingCore
+
+private func softmax(_ logits: [Float]) -> [Float] {
+  var probs = [Float](repeating: 0, count: logits.count)
+  probs.withUnsafeMutableBufferPointer {
+    softmaxForward(probs: $0.start, logits: logits, N: logits.count / 2, C: 2)
+  }
+  return probs
+}
+
+@Test func softmaxValues() {
+  let p = softmax([0, 0, 1000, 0, 0, -1000, 2, 1])
+  #expect(Array(p[0..<6]) == [0.5, 0.5, 1, 0, 1, 0])
+  #expect(abs(p[6] - 0.731_058_6) < 1e-6 && abs(p[7] - 0.268_941_4) < 1e-6)
+  #expect(softmax([.nan, 0]).allSatisfy { $0.isNaN })
+  #expect(softmax([0, .nan]).allSatisfy { $0.isNaN })
+}
+
+@Test func softmaxGradientMatchesFiniteDifferences() {
+  let logits = randomArray(10, seed: 31, lo: -3, hi: 3)
+  let r = randomArray(10, seed: 32)
+  let p = softmax(logits)
+  var dLogits = [Float](repeating: 0, count: 10)
+  dLogits.withUnsafeMutableBufferPointer {
+    softmaxBackward(dLogits: $0.start, dProbs: r, probs: p, N: 5, C: 2)
+  }
+  // Smooth, values in (0,1); h = 1e-2 gives truncation ~1e-5 and rounding ~1e-5.
+  let n = numericalGradient(logits, h: 1e-2) { weightedSum(softmax($0), r) }
+  #expect(worstMismatch(dLogits, n, atol: 1e-4, rtol: 1e-2) <= 1)
+}
