@@ -31,7 +31,8 @@ let package = Package(
     .target(
       name: "SweepSpec",
       dependencies: [
-        "CLibYAML", "CanonicalJSON", "TrainingCore", .product(name: "Crypto", package: "swift-crypto"),
+        "CLibYAML", "CanonicalJSON", "TrainingCore",
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .target(
@@ -58,10 +59,17 @@ let package = Package(
     ),
     .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
     .testTarget(name: "TrainingCoreTests", dependencies: ["TrainingCore"]),
-    .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "TrainingCore", "CanonicalJSON"]),
-    .testTarget(name: "ArtifactsTests", dependencies: ["Artifacts", "SweepSpec", "TrainingCore", "CanonicalJSON"]),
-    .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "SweepSpec", "Artifacts", "TrainingCore"]),
-    .testTarget(name: "ReportTests", dependencies: ["Report", "Artifacts", "SweepSpec", "TrainingCore", "CanonicalJSON"]),
+    .testTarget(
+      name: "SweepSpecTests", dependencies: ["SweepSpec", "TrainingCore", "CanonicalJSON"]),
+    .testTarget(
+      name: "ArtifactsTests",
+      dependencies: ["Artifacts", "SweepSpec", "TrainingCore", "CanonicalJSON"]),
+    .testTarget(
+      name: "OrchestratorTests",
+      dependencies: ["Orchestrator", "SweepSpec", "Artifacts", "TrainingCore"]),
+    .testTarget(
+      name: "ReportTests",
+      dependencies: ["Report", "Artifacts", "SweepSpec", "TrainingCore", "CanonicalJSON"]),
     .testTarget(name: "EndToEndTests", dependencies: ["CanonicalJSON"]),
   ]
 )

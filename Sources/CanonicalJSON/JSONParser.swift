@@ -16,7 +16,9 @@ extension JSONValue {
     parser.skipSpace()
     let value = try parser.value(depth: 0)
     parser.skipSpace()
-    guard parser.index == parser.bytes.count else { throw parser.error("unexpected text after the value") }
+    guard parser.index == parser.bytes.count else {
+      throw parser.error("unexpected text after the value")
+    }
     self = value
   }
 
@@ -99,7 +101,9 @@ private struct Parser {
         throw error("duplicate key \"\(key)\"")
       }
       skipSpace()
-      guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+      guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+        throw error("expected ':'")
+      }
       index += 1
       skipSpace()
       members[key] = try value(depth: depth + 1)

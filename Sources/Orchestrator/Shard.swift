@@ -1,0 +1,40 @@
+// A stable partition of a sweep's cells by id, so that cluster array tasks split a grid with no
+// coordination: the same cell always lands in the same part for the same count.
+import SweepSpec
+
+/// Part `index` of `count` (0-based) of a stable partition of cells by id.
+public struct Shard: Sendable, Equatable, CustomStringConvertible {
+  public let index: Int
+  public let count: Int
+
+  public init(index: Int, count: Int) throws(OrchestratorError) {
+    guard count >= 1, index >= 0, index < count else {
+      throw .badShard("\(index)/\(count)", "expected i/N with 0 <= i < N")
+    }
+    self.index = index
+    self.count = count
+  }
+
+  /// Parses `i/N` as given to `--shard`.
+  public init(parsing text: String) throws(OrchestratorError) {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+      throw .badShard(text, "expected i/N, e.g. 0/4")
+    }
+    guard n >= 1, i >= 0, i < n else {
+      throw .badShard(text, "expected 0 <= i < N")
+    }
+    try self.init(index: i, count: n)
+  }
+
+  /// The part a cell belongs to: its id's first 60 bits modulo the part count.
+  public static func part(of id: CellID, count: Int) -> Int {
+    let prefix = id.hex.prefix(15)
+    let value = UInt64(prefix, radix: 16) ?? 0
+    return Int(value % UInt64(count))
+  }
+
+  public func contains(_ id: CellID) -> Bool { Shard.part(of: id, count: count) == index }
+
+  public var description: String { "\(index)/\(count)" }
+}

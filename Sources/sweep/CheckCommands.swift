@@ -1,0 +1,85 @@
+// `sweep rerun`, `sweep verify` and `sweep diff`: the verbs that make results checkable.
+import ArgumentParser
+import Artifacts
+import Foundation
+import Orchestrator
+import SweepSpec
+
+struct Rerun: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Recompute one cell from its manifest and compare it with the stored step log.",
+    discussion: "Exit 0 when reproduced bit-for-bit, 1 when different, 2 on error.")
+
+  @Argument(help: "The cell id or a unique prefix (at least 4 hex characters).") var id: String
+  @Option(help: "A sweep directory (results/<name>); default: every sweep under results/.")
+  var results: String?
+  @Flag(help: "Replace the stored artifacts with the recomputed ones.") var replace = false
+
+  func run() throws {
+    let directories = try results.map { [$0] } ?? sweepDirectories(under: "results")
+    let located = try locateCell(id, in: directories)
+    let outcome = try rerunCell(
+      hex: located.hex, sweepDirectory: located.directory, replace: replace)
+    let short = String(located.hex.prefix(12))
+    if outcome.comparison.identical {
+      print("cell \(short) (\(located.directory)): reproduced bit-for-bit")
+      print("content sha256 \(outcome.storedContentSHA256)")
+    } else {
+      print("cell \(short) (\(located.directory)): DIFFERENT from the stored step log")
+      print(outcome.comparison.description)
+      print("stored content sha256     \(outcome.storedContentSHA256)")
+      print("recomputed content sha256 \(outcome.newContentSHA256)")
+    }
+    if replace { printError("replaced the stored artifacts of \(short)") }
+    if !outcome.comparison.identical { throw ExitCode.failure }
+  }
+}
+
+struct Verify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Check every cell's files against its manifest and the sweep manifest.",
+    discussion: "One line per problem and a count; exit 1 if any.")
+
+  @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
+
+  func run() throws {
+    guard
+      FileManager.default.fileExists(atPath: "\(directory)/cells")
+        || FileManager.default.fileExists(atPath: "\(directory)/manifest.json")
+    else { throw OrchestratorError.notASweepDirectory(directory) }
+    let problems = verifySweep(directory: directory)
+    for problem in problems { print(problem) }
+    print(
+      problems.isEmpty
+        ? "verified: no problems" : "\(problems.count) problem\(problems.count == 1 ? "" : "s")")
+    if !problems.isEmpty { throw ExitCode.failure }
+  }
+}
+
+struct Diff: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Compare two sweep manifests or result directories (run sections ignored).",
+    discussion: "Exit 0 when the same, 1 when different, 2 on error.")
+
+  @Argument(help: "Manifest or sweep directory A.") var a: String
+  @Argument(help: "Manifest or sweep directory B.") var b: String
+  @Option(help: "Absolute change of a metric that still counts as the same.") var tolerance = 0.0
+  @Option(help: "Show at most this many rows.") var limit: Int?
+  @Flag(help: "Print a machine-readable JSON document.") var json = false
+
+  func validate() throws {
+    guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0") }
+    if let limit, limit < 0 { throw ValidationError("--limit must be >= 0") }
+  }
+
+  func run() throws {
+    let diff = ManifestDiff.compare(
+      try SweepManifest.load(path: a), try SweepManifest.load(path: b), tolerance: tolerance)
+    if json {
+      print(diff.json.prettyText, terminator: "")
+    } else {
+      print(diff.table(limit: limit), terminator: "")
+    }
+    if !diff.isEmpty { throw ExitCode.failure }
+  }
+}

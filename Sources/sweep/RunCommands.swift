@@ -1,0 +1,136 @@
+// `sweep plan`, `sweep run`, `sweep merge`, `sweep status`, `sweep summary` and the hidden
+// `sweep worker`: thin wrappers over Orchestrator.
+import ArgumentParser
+import Artifacts
+import Foundation
+import Orchestrator
+import SweepSpec
+
+struct Plan: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show the cells of a sweep, their cost, which are done, and the worker assignment.")
+
+  @OptionGroup var spec: SpecOptions
+  @Option(help: "Worker processes to plan for (default: the core count).") var jobs: Int?
+  @Option(help: "Plan one part of a stable partition by cell id, e.g. 0/4.") var shard: String?
+  @Option(help: "Results root; the sweep directory is ROOT/<name>.") var results = "results"
+
+  func run() throws {
+    let sweep = try spec.load()
+    let jobs = try validJobs(jobs)
+    let plan = Orchestrator.Plan(
+      sweep: sweep, sweepDirectory: "\(results)/\(sweep.name)", shard: try parseShard(shard),
+      jobs: jobs)
+    print(planText(plan, sweep: sweep))
+  }
+}
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run every cell of a sweep that is not done yet, on worker processes.")
+
+  @OptionGroup var spec: SpecOptions
+  @Option(help: "Worker processes (default: the core count).") var jobs: Int?
+  @Option(help: "Run one part of a stable partition by cell id, e.g. 0/4.") var shard: String?
+  @Option(help: "Results root; the sweep directory is ROOT/<name>.") var results = "results"
+  @Flag(help: "No progress display and no summary.") var quiet = false
+
+  func run() throws {
+    let sweep = try spec.load()
+    let options = RunOptions(
+      jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
+      executable: currentExecutable())
+    let report = try runSweep(sweep, resultsRoot: results, options: options) { line in
+      if !quiet { printError(line) }
+    }
+    if let merge = report.merge {
+      if !quiet { print(merge.summary.text) }
+      printError("wrote \(report.sweepDirectory)/manifest.json, summary.md, summary.csv")
+    }
+    if report.failedCount > 0 {
+      printError(
+        "\(report.failedCount) cell\(report.failedCount == 1 ? "" : "s") failed; "
+          + "run the same command again to retry them")
+      throw ExitCode.failure
+    }
+  }
+}
+
+struct Merge: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Assemble manifest.json and the summary of a sweep directory from its cells.")
+
+  @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
+  @OptionGroup var spec: SpecOptions
+
+  func run() throws {
+    let sweep = try spec.load()
+    let merge = try mergeSweep(sweep, sweepDirectory: directory)
+    print(merge.summary.text)
+    printError("wrote \(directory)/manifest.json, summary.md, summary.csv")
+    if !merge.missing.isEmpty {
+      let failed = Dictionary(
+        merge.failed.map { ($0.cell.id.hex, $0.message) }, uniquingKeysWith: { a, _ in a })
+      printError("\(merge.missing.count) of \(sweep.cells.count) cells are missing:")
+      for cell in merge.missing {
+        printError(
+          "  \(cell.id.short)  \(failed[cell.id.hex].map { "failed: \($0)" } ?? "missing")")
+      }
+      throw ExitCode.failure
+    }
+  }
+}
+
+struct Status: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show done, running, failed and missing cells of a sweep directory, per shard.")
+
+  @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
+  @Argument(help: "The sweep file; default: the spec recorded in DIR/manifest.json.")
+  var sweepFile: String?
+  @Option(name: .customLong("set"), help: "Overrides used for the run.") var overrides: [String] =
+    []
+  @Option(help: "Show counts for this many shards (as in --shard i/N).") var shards: Int?
+
+  func run() throws {
+    let path = try sweepFile ?? recordedSpecPath(directory)
+    let sweep = try Sweep.load(path: path, overrides: overrides)
+    let status = SweepStatus(sweep: sweep, sweepDirectory: directory)
+    print(statusText(status, sweepPath: path, overrides: overrides, shards: shards))
+    if status.count(.done) < sweep.cells.count { throw ExitCode.failure }
+  }
+}
+
+struct Summarize: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "summary", abstract: "Print the summary table of a sweep directory again.")
+
+  @Argument(help: "The sweep directory or its manifest.json.") var directory: String
+  @Flag(help: "Print Markdown instead of plain text.") var markdown = false
+  @Flag(help: "Print CSV instead of plain text.") var csv = false
+
+  func run() throws {
+    let summary = Summary(manifest: try SweepManifest.load(path: directory))
+    print(csv ? summary.csv : markdown ? summary.markdown : summary.text, terminator: "")
+  }
+}
+
+struct Worker: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serve cells to a parent `sweep run` over stdin/stdout.", shouldDisplay: false)
+
+  func run() throws { serveWorker() }
+}
+
+/// `--jobs`, defaulting to the core count.
+func validJobs(_ jobs: Int?) throws -> Int {
+  let value = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+  guard value >= 1 else { throw ValidationError("--jobs must be at least 1, got \(value)") }
+  return value
+}
+
+/// The spec path recorded in a sweep directory's manifest.
+func recordedSpecPath(_ directory: String) throws -> String {
+  let manifest = try SweepManifest.load(path: directory)
+  return manifest.specPath
+}

@@ -1,0 +1,110 @@
+// Plain-text tables for `sweep plan` and `sweep status`.
+import CanonicalJSON
+import Foundation
+import Orchestrator
+import SweepSpec
+
+/// Parameters whose values differ between the cells, in registry order.
+func varyingParameters(_ cells: [Cell]) -> [String] {
+  Parameters.names.filter { name in
+    Set(cells.map { $0.canonicalConfig[name]?.canonicalText ?? "" }).count > 1
+  }
+}
+
+/// Left-aligned columns separated by two spaces.
+func alignedTable(_ rows: [[String]]) -> String {
+  guard let first = rows.first else { return "" }
+  var widths = [Int](repeating: 0, count: first.count)
+  for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+  return rows.map { row in
+    row.enumerated().map { i, cell in
+      i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+    }.joined(separator: "  ")
+  }.joined(separator: "\n")
+}
+
+func valueText(_ value: JSONValue?) -> String {
+  switch value {
+  case .string(let s): s
+  case .array(let items): "[" + items.map { valueText($0) }.joined(separator: ",") + "]"
+  case .some(let v): v.canonicalText
+  case .none: ""
+  }
+}
+
+func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
+  let varying = varyingParameters(sweep.cells)
+  var rows = [["id"] + varying + ["GFLOP", "state", "worker"]]
+  for planned in plan.cells {
+    rows.append(
+      [planned.cell.id.short] + varying.map { valueText(planned.cell.canonicalConfig[$0]) } + [
+        String(format: "%.1f", planned.cost / 1e9),
+        planned.done ? "done" : "pending",
+        planned.slot.map { String($0) } ?? "-",
+      ])
+  }
+  let pending = plan.cells.filter { !$0.done }
+  let scope = plan.shard.map { ", shard \($0)" } ?? ""
+  var text = "sweep \(sweep.name): \(sweep.cells.count) cells\(scope); "
+  text += "\(plan.cells.count - pending.count) done, \(pending.count) to run\n"
+  text += alignedTable(rows) + "\n\n"
+  let loads = plan.slotLoads
+  let total = loads.reduce(0, +)
+  text += "assignment, longest first, on \(plan.jobs) worker\(plan.jobs == 1 ? "" : "s"):\n"
+  for (slot, load) in loads.enumerated() {
+    let count = plan.cells.filter { $0.slot == slot }.count
+    let share = total > 0 ? load / total * 100 : 0
+    text += String(
+      format: "  worker %d: %d cells, %.1f GFLOP (%.0f%%)\n", slot, count, load / 1e9, share)
+  }
+  return text
+}
+
+func statusText(_ status: SweepStatus, sweepPath: String, overrides: [String], shards: Int?)
+  -> String
+{
+  let total = status.states.count
+  var text = "sweep \(status.sweep.name) in \(status.sweepDirectory): \(total) cells\n"
+  for state in CellState.allCases {
+    text += "  \(state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0))"
+    text += "\(status.count(state))\n"
+  }
+  if let shards, shards > 0 {
+    var rows = [["shard"] + CellState.allCases.map(\.rawValue)]
+    for part in 0..<shards {
+      let counts = status.counts(shard: part, of: shards)
+      rows.append(["\(part)/\(shards)"] + CellState.allCases.map { String(counts[$0] ?? 0) })
+    }
+    text += "\n" + alignedTable(rows) + "\n"
+  }
+  let notDone = status.states.filter { $0.state != .done }
+  if !notDone.isEmpty {
+    text += "\nnot done:\n"
+    for (cell, state) in notDone.prefix(50) {
+      var line = "  \(cell.id.short)  \(state.rawValue)"
+      if state == .failed,
+        let why = FailureMarker.message(sweepDirectory: status.sweepDirectory, hex: cell.id.hex)
+      {
+        line += ": \(why)"
+      }
+      text += line + "\n"
+    }
+    if notDone.count > 50 { text += "  … and \(notDone.count - 50) more\n" }
+    let root = (status.sweepDirectory as NSString).deletingLastPathComponent
+    let sets = overrides.map { " --set \(shellQuote($0))" }.joined()
+    text += "\nto run exactly the cells not done (done cells are skipped):\n"
+    text +=
+      "  sweep run \(shellQuote(sweepPath)) --results \(shellQuote(root.isEmpty ? "." : root))\(sets)\n"
+  } else {
+    text += "\nall cells done.\n"
+  }
+  return text
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+func shellQuote(_ word: String) -> String {
+  let safe = CharacterSet(
+    charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+  if !word.isEmpty && word.unicodeScalars.allSatisfy({ safe.contains($0) }) { return word }
+  return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,165 @@
+// End-to-end tests of the `sweep` binary built alongside the tests: exit codes, messages and
+// files, through Process as a user would run it. The slow checks live in scripts/e2e.sh.
+import Foundation
+import Testing
+
+/// The directory holding the built products (the test runner lives there too).
+private let products: URL = {
+  var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+  while url.path != "/" {
+    url = url.deletingLastPathComponent()
+    if FileManager.default.fileExists(atPath: url.appendingPathComponent("sweep").path) {
+      return url
+    }
+  }
+  return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../.build/debug").standardizedFileURL
+}()
+
+private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+struct Output {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+private func sweep(_ arguments: [String], in directory: URL? = nil) throws -> Output {
+  let process = Process()
+  process.executableURL = products.appendingPathComponent("sweep")
+  process.arguments = arguments
+  process.currentDirectoryURL = directory ?? packageRoot
+  let out = Pipe()
+  let err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile()
+  let stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return Output(
+    status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+    stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+private func temporaryDirectory() throws -> URL {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "segsweep-e2e-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+@Test func versionPrints() throws {
+  let result = try sweep(["--version"])
+  #expect(result.status == 0)
+  #expect(result.stdout.contains("0.1.0"))
+}
+
+@Test func trainWritesAStepLogAndASummary() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let log = dir.appendingPathComponent("cell.ndjson.gz").path
+  let result = try sweep([
+    "train", "iterations=5", "image_size=8", "eval_images=4", "eval_every=2", "--out", log,
+  ])
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("final accuracy"))
+  #expect(result.stdout.contains("steps/s"))
+  let bytes = try Data(contentsOf: URL(fileURLWithPath: log))
+  #expect(bytes.prefix(2) == Data([0x1F, 0x8B]))
+}
+
+@Test func trainTwiceGivesIdenticalBytes() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  var logs: [Data] = []
+  for name in ["a", "b"] {
+    let path = dir.appendingPathComponent("\(name).ndjson.gz").path
+    let result = try sweep([
+      "train", "iterations=6", "image_size=8", "batch_norm=true", "loss=dice", "seed=3",
+      "--out", path,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    logs.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+  }
+  #expect(logs[0] == logs[1])
+}
+
+@Test func stateDumpIsWritten() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let path = dir.appendingPathComponent("state.json").path
+  let result = try sweep([
+    "train", "iterations=5", "image_size=4", "--dump-state", "2", "--state", path,
+  ])
+  #expect(result.status == 0, "\(result.stderr)")
+  let text = try String(contentsOfFile: path, encoding: .utf8)
+  for key in ["\"parameters\"", "\"inputs\"", "\"labels\"", "\"logits\"", "\"gradients\""] {
+    #expect(text.contains(key))
+  }
+}
+
+@Test(arguments: [
+  (["train", "thetta=0.5"], "theta"),
+  (["train", "theta=1.5"], "theta"),
+  (["run", "no-such-file.yaml"], "no-such-file.yaml"),
+  (["run", "sweeps/smoke.yaml", "--shard", "3/3"], "--shard"),
+  (["run", "sweeps/smoke.yaml", "--no-such-flag"], "no-such-flag"),
+])
+func badInputExitsTwo(arguments: [String], mentioned: String) throws {
+  let result = try sweep(arguments)
+  #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+  #expect(result.stderr.contains(mentioned), "\(result.stderr)")
+}
+
+@Test func badSweepFileNamesLineAndColumnAndWritesNothing() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let spec = dir.appendingPathComponent("bad.yaml")
+  try "name: bad\ngrid:\n  loss: [cce, dise]\n".write(to: spec, atomically: true, encoding: .utf8)
+  let results = dir.appendingPathComponent("results").path
+  let result = try sweep(["run", spec.path, "--results", results])
+  #expect(result.status == 2)
+  #expect(result.stderr.contains("bad.yaml:3:"), "\(result.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: results))
+}
+
+@Test func planShowsCellsAndAssignmentWithoutRunning() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let result = try sweep([
+    "plan", "sweeps/smoke.yaml", "--jobs", "2", "--results", dir.path,
+  ])
+  #expect(result.status == 0, "\(result.stderr)")
+  #expect(result.stdout.contains("pending"))
+  #expect(result.stdout.contains("worker 1"))
+  let contents = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+  #expect(contents.isEmpty)
+}
+
+@Test func runThenRerunReproducesBitForBit() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let spec = dir.appendingPathComponent("tiny.yaml")
+  try """
+  name: tiny
+  grid:
+    loss: [cce, dicefg]
+  fixed: {iterations: 4, image_size: 8, eval_images: 4, eval_every: 2}
+  """.write(to: spec, atomically: true, encoding: .utf8)
+  let results = dir.appendingPathComponent("results").path
+  let run = try sweep(["run", spec.path, "--results", results, "--jobs", "2", "--quiet"])
+  #expect(run.status == 0, "\(run.stderr)")
+  let cells = try FileManager.default.contentsOfDirectory(atPath: "\(results)/tiny/cells")
+    .filter { $0.hasSuffix(".json") }.sorted()
+  #expect(cells.count == 2)
+  let prefix = String(cells[0].prefix(8))
+  let rerun = try sweep(["rerun", prefix, "--results", "\(results)/tiny"])
+  #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+  #expect(rerun.stdout.contains("reproduced bit-for-bit"))
+  let verify = try sweep(["verify", "\(results)/tiny"])
+  #expect(verify.status == 0, "\(verify.stdout)")
+  let again = try sweep(["run", spec.path, "--results", results, "--jobs", "2"])
+  #expect(again.stderr.contains("2 already done, 0 to run"), "\(again.stderr)")
+}

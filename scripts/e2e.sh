@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Slow end-to-end checks through the real binary (`make e2e`; CI runs it): the smoke sweep via
+# `make sweep`, verify, rerun by prefix (release and debug builds), --jobs 1 vs 2, resume after
+# SIGKILL, crash isolation, the results lock, bad input, verify/diff on corrupted copies, report.
+set -uo pipefail
+BIN=$(readlink -f "${1:-.build/release/sweep}")
+DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { echo "ok   - $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $*"; fail=$((fail + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+short() { basename "$1" .json | cut -c1-12; }
+
+# 1. make sweep on the smoke grid through the real binary.
+if make --no-print-directory sweep SWEEP=sweeps/smoke.yaml RESULTS="$T/a" JOBS=2 >"$T/sweep.out" 2>&1; then
+  ok "make sweep SWEEP=sweeps/smoke.yaml"
+else
+  bad "make sweep SWEEP=sweeps/smoke.yaml"; cat "$T/sweep.out"
+fi
+A="$T/a/smoke"
+check "manifest, summaries and cells written" test -s "$A/manifest.json" -a -s "$A/summary.md" -a -s "$A/summary.csv"
+check "summary printed" grep -q "±\|mean" "$T/sweep.out"
+check "verify: clean result directory" "$BIN" verify "$A"
+check "summary verb" "$BIN" summary "$A"
+check "plan shows every cell done" bash -c "'$BIN' plan sweeps/smoke.yaml --results '$T/a' | grep -q ' 0 to run'"
+
+# 2. rerun a cell by prefix: bit-for-bit, in this build and in the other build configuration.
+cell=$(ls "$A"/cells/*.json | head -1)
+prefix=$(short "$cell" | cut -c1-8)
+check "rerun by prefix reproduces bit-for-bit (release)" bash -c "'$BIN' rerun $prefix --results '$A' | grep -q 'reproduced bit-for-bit'"
+if [ -x "$DEBUG_BIN" ]; then
+  check "rerun by prefix reproduces bit-for-bit (debug build)" bash -c "'$DEBUG_BIN' rerun $prefix --results '$A' | grep -q 'reproduced bit-for-bit'"
+else
+  bad "debug build missing at .build/debug/sweep (run make test first)"
+fi
+"$BIN" rerun ffffffffffff --results "$A" >/dev/null 2>&1; check "rerun of an unknown id exits 2" test $? -eq 2
+
+# 3. --jobs 1 and --jobs 2 give identical manifests apart from run sections.
+"$BIN" run sweeps/smoke.yaml --results "$T/b" --jobs 1 --quiet 2>/dev/null
+check "jobs 1 vs jobs 2: identical manifests" "$BIN" diff "$A" "$T/b/smoke"
+check "jobs 1 vs jobs 2: identical step logs" bash -c "cd '$A/cells' && for f in *.ndjson.gz; do cmp -s \"\$f\" '$T/b/smoke/cells/'\"\$f\" || exit 1; done"
+
+# 4. SIGKILL mid-sweep (the whole process group, as a killed job would be), then resume: no
+#    half-done cell, only the rest runs, and the result equals an uninterrupted run.
+set -m
+"$BIN" run sweeps/ci.yaml --results "$T/k" --jobs 2 --quiet >/dev/null 2>&1 &
+pid=$!
+set +m
+for _ in $(seq 1 400); do
+  n=$(ls "$T/k/ci/cells/"*.json 2>/dev/null | wc -l)
+  [ "$n" -ge 3 ] && break
+  sleep 0.05
+done
+kill -9 -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+# Workers run in their own process groups; an orphaned worker stops at its next progress tick
+# (a cell it was about to finish may still be committed, complete). Let them go first.
+sleep 1
+before=$(ls "$T/k/ci/cells/"*.json 2>/dev/null | wc -l)
+total=$("$BIN" plan sweeps/ci.yaml --results "$T/k" | head -1 | sed -E 's/.*: ([0-9]+) cells.*/\1/')
+check "SIGKILL left some cells done and some not ($before of $total)" test "$before" -ge 1 -a "$before" -lt "$total"
+"$BIN" verify "$T/k/ci" >"$T/verify-killed.out" 2>&1
+check "SIGKILL left no half-done cell (verify finds only the missing sweep manifest)" \
+  bash -c "grep -v '^1 problem' '$T/verify-killed.out' | grep -v 'manifest.json: missing sweep manifest' | grep -q . && exit 1 || exit 0"
+stat -c '%n %Y' "$T/k/ci/cells/"*.json > "$T/mtimes.before"
+"$BIN" run sweeps/ci.yaml --results "$T/k" --jobs 2 >"$T/resume.out" 2>&1
+check "resume ran only the missing cells" grep -q "$before already done, $((total - before)) to run" "$T/resume.out"
+check "resume left finished cells untouched" bash -c "stat -c '%n %Y' \$(cut -d' ' -f1 '$T/mtimes.before') | cmp -s - '$T/mtimes.before'"
+"$BIN" run sweeps/ci.yaml --results "$T/full" --jobs 2 --quiet 2>/dev/null
+check "resumed sweep equals an uninterrupted one" "$BIN" diff "$T/k/ci" "$T/full/ci"
+check "resumed sweep verifies" "$BIN" verify "$T/k/ci"
+check "golden: the CI sweep matches results/golden/ci" "$BIN" diff results/golden/ci/manifest.json "$T/full/ci"
+
+# 5. A crashing worker fails only its cell; a rerun retries it.
+victim=$(short "$(ls "$A"/cells/*.json | tail -1)")
+SEGSWEEP_CRASH_CELL=$victim "$BIN" run sweeps/smoke.yaml --results "$T/c" --jobs 2 --quiet >"$T/crash.out" 2>&1
+code=$?
+check "crashed worker: run exits 1" test $code -eq 1
+check "crashed worker: the failure names the cell" grep -q "$victim" "$T/crash.out"
+check "crashed worker: the other cells are done" test "$(ls "$T/c/smoke/cells/"*.json | wc -l)" -eq "$(($(ls "$A"/cells/*.json | wc -l) - 1))"
+"$BIN" status "$T/c/smoke" sweeps/smoke.yaml >"$T/status.out" 2>&1
+check "status reports the failed cell and the rerun command" bash -c "grep -q 'failed' '$T/status.out' && grep -q 'sweep run' '$T/status.out'"
+"$BIN" run sweeps/smoke.yaml --results "$T/c" --jobs 2 --quiet >/dev/null 2>&1
+check "crashed worker: a rerun retries the cell" "$BIN" diff "$A" "$T/c/smoke"
+
+# 6. Two runs on the same results directory: the second is refused with a clear message.
+"$BIN" run sweeps/ci.yaml --results "$T/l" --jobs 1 --quiet >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 1 100); do [ -f "$T/l/ci/.lock" ] && break; sleep 0.05; done
+sleep 0.2
+"$BIN" run sweeps/ci.yaml --results "$T/l" --jobs 1 --quiet >"$T/lock.out" 2>&1
+code=$?
+kill "$first" 2>/dev/null; wait "$first" 2>/dev/null
+check "second run on the same results: exit 2" test $code -eq 2
+check "second run on the same results: says who holds the lock" grep -q "pid" "$T/lock.out"
+
+# 7. Bad input: file:line:column, exit 2, nothing written.
+printf 'name: bad\ngrid:\n  theta: [0.5, 1.5]\n' > "$T/bad.yaml"
+"$BIN" run "$T/bad.yaml" --results "$T/bad" >"$T/bad.out" 2>&1
+code=$?
+check "bad sweep file: exit 2" test $code -eq 2
+check "bad sweep file: file:line:column" grep -q "bad.yaml:3:" "$T/bad.out"
+check "bad sweep file: nothing written" test ! -e "$T/bad"
+"$BIN" train thetta=0.5 >"$T/train.out" 2>&1
+code=$?
+check "train with an unknown key: exit 2 and a did-you-mean" bash -c "test $code -eq 2 && grep -q theta '$T/train.out'"
+
+# 8. verify and diff catch corrupted copies.
+corrupt() { rm -rf "$T/x"; cp -r "$A" "$T/x"; }
+gz=$(ls "$T/a/smoke/cells/"*.ndjson.gz | head -1); name=$(basename "$gz")
+corrupt; printf '\xff' | dd of="$T/x/cells/$name" bs=1 seek=40 conv=notrunc 2>/dev/null
+check "verify catches a flipped byte" bash -c "! '$BIN' verify '$T/x' >/dev/null"
+corrupt; truncate -s 30 "$T/x/cells/$name"
+check "verify catches a truncated step log" bash -c "! '$BIN' verify '$T/x' >/dev/null"
+corrupt; rm "$T/x/cells/$name"
+check "verify catches a deleted step log" bash -c "! '$BIN' verify '$T/x' >/dev/null"
+corrupt; sed -i -E '0,/"final_accuracy": [0-9.e-]+/s//"final_accuracy": 0.123/' "$T/x/manifest.json"
+check "verify catches an edited metric" bash -c "! '$BIN' verify '$T/x' >/dev/null"
+check "diff catches an edited metric" bash -c "'$BIN' diff '$A' '$T/x' >/dev/null; test \$? -eq 1"
+
+# 9. The report: files written, byte-identical when generated twice, claims printed.
+"$BIN" report "$A" >/dev/null && cp -r "$A/report" "$T/report1" && "$BIN" report "$A" >/dev/null
+check "report written" test -s "$A/report/index.html"
+check "report is byte-identical when generated twice" diff -r "$A/report" "$T/report1"
+check "claims table" "$BIN" claims "$A"
+
+echo
+echo "e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
