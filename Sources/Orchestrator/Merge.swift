@@ -68,18 +68,32 @@ func sweepRunSection(_ cells: [CellManifest]) -> JSONValue {
   return .object(run)
 }
 
-/// The project's git commit when the tool runs inside a git checkout, else nil.
+/// The project's git commit when the tool runs inside a git checkout, else nil. Read from the
+/// .git files directly (HEAD, then the loose ref or packed-refs) rather than by starting git.
 func gitCommit() -> String? {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = ["git", "rev-parse", "HEAD"]
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = FileHandle.nullDevice
-  do { try process.run() } catch { return nil }
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  guard process.terminationStatus == 0 else { return nil }
-  let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-  return text.count == 40 ? text : nil
+  let fm = FileManager.default
+  var directory = URL(fileURLWithPath: fm.currentDirectoryPath)
+  while !fm.fileExists(atPath: directory.appendingPathComponent(".git/HEAD").path) {
+    let parent = directory.deletingLastPathComponent()
+    if parent.path == directory.path { return nil }
+    directory = parent
+  }
+  let git = directory.appendingPathComponent(".git")
+  func read(_ path: String) -> String? {
+    (try? String(contentsOf: git.appendingPathComponent(path), encoding: .utf8))?
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+  func isHash(_ text: String) -> Bool {
+    text.count == 40 && text.allSatisfy { $0.isHexDigit }
+  }
+  guard let head = read("HEAD") else { return nil }
+  if isHash(head) { return head }
+  guard head.hasPrefix("ref: ") else { return nil }
+  let ref = String(head.dropFirst(5))
+  if let loose = read(ref), isHash(loose) { return loose }
+  for line in (read("packed-refs") ?? "").split(separator: "\n") {
+    let parts = line.split(separator: " ")
+    if parts.count == 2, parts[1] == ref, isHash(String(parts[0])) { return String(parts[0]) }
+  }
+  return nil
 }

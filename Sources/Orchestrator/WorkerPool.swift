@@ -111,33 +111,21 @@ public func runJobs(
 
 /// One `sweep worker` child process with pipes to its stdin and stdout.
 final class WorkerProcess {
-  private let process = Process()
-  private let input = Pipe()
-  private let output = Pipe()
+  private let child: ChildProcess
   private var reader: LineReader
   private(set) var isAlive = true
 
   init(executable: String) throws {
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["worker"]
-    process.standardInput = input
-    process.standardOutput = output
-    reader = LineReader(fd: output.fileHandleForReading.fileDescriptor)
-    do {
-      try process.run()
-    } catch {
-      throw OrchestratorError.cannotStartWorker("\(executable): \(error)")
-    }
+    child = try ChildProcess(executable: executable, arguments: ["worker"])
+    reader = LineReader(fd: child.stdoutFD)
   }
 
   /// Sends one job and waits for its answer, passing progress steps to `progress`.
   func run(_ job: CellJob, sweepDirectory: String, progress: (Int) -> Void) -> CellResult {
     let line = WorkerMessage.job(directory: sweepDirectory, job: job) + "\n"
-    do {
-      try input.fileHandleForWriting.write(contentsOf: Data(line.utf8))
-    } catch {
+    guard child.write(Array(line.utf8)) else {
       isAlive = false
-      return .failed("worker stopped before taking the cell (\(exitDescription()))")
+      return .failed("worker stopped before taking the cell (\(child.wait()))")
     }
     while let reply = reader.nextLine() {
       guard let message = try? JSONValue(parsing: reply), let event = message["event"]?.stringValue
@@ -154,25 +142,17 @@ final class WorkerProcess {
       }
     }
     isAlive = false
-    return .failed("worker crashed (\(exitDescription()))")
-  }
-
-  private func exitDescription() -> String {
-    process.waitUntilExit()
-    switch process.terminationReason {
-    case .uncaughtSignal: return "killed by signal \(process.terminationStatus)"
-    default: return "exit status \(process.terminationStatus)"
-    }
+    return .failed("worker crashed (\(child.wait()))")
   }
 
   func reap() {
-    process.waitUntilExit()
+    child.wait()
   }
 
   /// Closes the worker's stdin so it exits, and waits for it.
   func close() {
-    try? input.fileHandleForWriting.close()
-    process.waitUntilExit()
+    child.closeInput()
+    child.wait()
   }
 }
 
