@@ -46,6 +46,11 @@ struct Run: ParsableCommand {
     if let merge = report.merge {
       if !quiet { print(merge.summary.text) }
       printError("wrote \(report.sweepDirectory)/manifest.json, summary.md, summary.csv")
+    } else if let shard = options.shard, !quiet {
+      printError(
+        "shard \(shard) finished; when every shard has, assemble the sweep with: "
+          + "sweep merge \(shellQuote(report.sweepDirectory)) \(shellQuote(spec.sweepFile))"
+          + spec.overrides.map { " --set \(shellQuote($0))" }.joined())
     }
     if report.failedCount > 0 {
       printError(
@@ -90,13 +95,18 @@ struct Status: ParsableCommand {
   var sweepFile: String?
   @Option(name: .customLong("set"), help: "Overrides used for the run.") var overrides: [String] =
     []
-  @Option(help: "Show counts for this many shards (as in --shard i/N).") var shards: Int?
+  @Option(
+    help:
+      "Show counts for this many shards (as in --shard i/N); default: the shard count the directory was run with, if any."
+  )
+  var shards: Int?
 
   func run() throws {
     let path = try sweepFile ?? recordedSpecPath(directory)
     let sweep = try Sweep.load(path: path, overrides: overrides)
     let status = SweepStatus(sweep: sweep, sweepDirectory: directory)
-    print(statusText(status, sweepPath: path, overrides: overrides, shards: shards))
+    let shardCount = shards ?? shardCountUsed(in: directory)
+    print(statusText(status, sweepPath: path, overrides: overrides, shards: shardCount))
     if status.count(.done) < sweep.cells.count { throw ExitCode.failure }
   }
 }
@@ -127,6 +137,12 @@ func validJobs(_ jobs: Int?) throws -> Int {
   let value = jobs ?? ProcessInfo.processInfo.activeProcessorCount
   guard value >= 1 else { throw ValidationError("--jobs must be at least 1, got \(value)") }
   return value
+}
+
+/// The shard count of earlier `--shard i/N` runs into `directory` (from their lock folders).
+func shardCountUsed(in directory: String) -> Int? {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/.locks")) ?? []
+  return names.compactMap { name in name.split(separator: "-").last.flatMap { Int($0) } }.max()
 }
 
 /// The spec path recorded in a sweep directory's manifest.
