@@ -14,6 +14,32 @@ func batchNormForward(
   input: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
   N: Int, C: Int
 ) {
+  if C % 4 == 0 {
+    // The same sums with four channels in SIMD lanes (independent chains, each serial over n).
+    for cb in stride(from: 0, to: C, by: 4) {
+      var sum = SIMD4<Double>()
+      for n in 0..<N { sum += SIMD4<Double>(load4(input + n * C + cb)) }
+      let m = SIMD4<Float>(sum / Double(N))
+      var squares = SIMD4<Double>()
+      for n in 0..<N {
+        let diff = SIMD4<Double>(load4(input + n * C + cb) - m)
+        squares += diff * diff
+      }
+      let variance = SIMD4<Float>(squares / Double(N))
+      let r = 1 / (variance + batchNormEpsilon).squareRoot()
+      store4(m, mean + cb)
+      store4(r, rstd + cb)
+      let g = load4(gamma + cb)
+      let bt = load4(beta + cb)
+      for n in 0..<N {
+        let i = n * C + cb
+        let h = (load4(input + i) - m) * r
+        store4(h, xhat + i)
+        store4(g * h + bt, out + i)
+      }
+    }
+    return
+  }
   for c in 0..<C {
     var sum = 0.0
     for n in 0..<N { sum += Double(input[n * C + c]) }

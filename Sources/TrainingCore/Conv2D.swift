@@ -22,6 +22,24 @@ func conv2dForward(
         let kxLo = max(0, pad - x)
         let kxHi = min(K, W + pad - x)
         let o = out + ((b * H + y) * W + x) * Cout
+        if vectorised && x >= pad && x + 6 <= W - pad {
+          // Six interior positions at once: independent sums, so six dependency chains.
+          for cob in stride(from: 0, to: Cout, by: 4) {
+            var acc = Six(repeating: bias.map { load4($0 + cob) } ?? SIMD4<Float>())
+            for ky in kyLo..<kyHi {
+              for kx in 0..<K {
+                let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
+                let wk = weight + (ky * K + kx) * Cin * Cout + cob
+                for ci in 0..<Cin {
+                  acc.add(inp + ci, stride: Cin, times: load4(wk + ci * Cout))
+                }
+              }
+            }
+            acc.store(o + cob, stride: Cout)
+          }
+          x += 6
+          continue
+        }
         if vectorised && x >= pad && x + 4 <= W - pad {
           // Four interior positions at once: independent sums, so four dependency chains.
           for cob in stride(from: 0, to: Cout, by: 4) {
@@ -87,12 +105,14 @@ func conv2dForward(
 /// Accumulates the gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout),
 /// dBias (Cout) if given, and dInput (B,H,W,Cin) if given. `scratch` holds K·K·Cin·Cout Floats
 /// for the transposed kernel. Every sum runs over output positions in NHWC order (dWeight, dBias)
-/// or over taps (ky, kx) then co (dInput), and is added to its gradient once.
+/// or over taps (ky, kx) then co (dInput), and is added to its gradient once. `inputSplat`, if
+/// given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts instead of making
+/// them (same products, same order, same bits).
 func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-  weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int
+  inputSplat: UnsafePointer<Float>? = nil, weight: UnsafePointer<Float>,
+  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
 ) {
   let pad = K / 2
   if let dBias {
@@ -126,7 +146,15 @@ func conv2dBackward(
   // dWeight[ky,kx,ci,co] = Σ_{b,y,x} input[b, y+ky−pad, x+kx−pad, ci] · dOut[b,y,x,co]
   if K == 3 && Cout % 4 == 0 && Cin % 4 != 0 {
     conv3x3WeightGradientByRow(
-      dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout)
+      dWeight: dWeight, dOut: dOut, input: input, inputSplat: inputSplat, B: B, H: H, W: W,
+      Cin: Cin, Cout: Cout)
+  } else if K == 3 && Cout % 4 == 0 {
+    conv3x3WeightGradientByRowBlocked(
+      dWeight: dWeight, dOut: dOut, input: input, inputSplat: inputSplat, B: B, H: H, W: W,
+      Cin: Cin, Cout: Cout)
+  } else if K == 1 && Cin % 4 == 0 {
+    conv1x1WeightGradient(
+      dWeight: dWeight, dOut: dOut, input: input, N: B * H * W, Cin: Cin, Cout: Cout)
   } else {
     conv2dWeightGradientByTap(
       dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
@@ -151,6 +179,24 @@ func conv2dBackward(
         let kxLo = max(0, ix + pad - W + 1)
         let kxHi = min(K, ix + pad + 1)
         let di = dInput + ((b * H + iy) * W + ix) * Cin
+        if Cin % 4 == 0 && ix >= pad && ix + 6 <= W - pad {
+          // Six interior positions at once: independent sums, so six dependency chains.
+          for cib in stride(from: 0, to: Cin, by: 4) {
+            var acc = Six()
+            for ky in kyLo..<kyHi {
+              for kx in 0..<K {
+                let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
+                let wt = scratch + (ky * K + kx) * Cout * Cin + cib
+                for co in 0..<Cout {
+                  acc.add(d + co, stride: Cout, times: load4(wt + co * Cin))
+                }
+              }
+            }
+            acc.addTo(di + cib, stride: Cin)
+          }
+          ix += 6
+          continue
+        }
         if Cin % 4 == 0 && ix >= pad && ix + 4 <= W - pad {
           // Four interior positions at once: independent sums, so four dependency chains.
           for cib in stride(from: 0, to: Cin, by: 4) {
@@ -319,7 +365,7 @@ private func conv2dWeightGradientByTap(
 /// kernel row run together (three dependency chains), each still summing positions in NHWC order.
 private func conv3x3WeightGradientByRow(
   dWeight: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-  B: Int, H: Int, W: Int, Cin: Int, Cout: Int
+  inputSplat: UnsafePointer<Float>?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int
 ) {
   for ky in 0..<3 {
     let yLo = max(0, 1 - ky)
@@ -336,6 +382,24 @@ private func conv3x3WeightGradientByRow(
             let dRow = dOut + (b * H + y) * W * Cout + cob
             if W == 1 {
               acc1 = acc1 + SIMD4(repeating: inRow[0]) * load4(dRow)
+              continue
+            }
+            if let inputSplat {
+              // The same products from broadcasts in memory: 4 Floats per input value.
+              let sRow = inputSplat + 4 * (((b * H + y + ky - 1) * W) * Cin + ci)
+              let s = 4 * Cin
+              let d0 = load4(dRow)
+              acc1 = acc1 + load4(sRow) * d0
+              acc2 = acc2 + load4(sRow + s) * d0
+              for x in 1..<(W - 1) {
+                let d = load4(dRow + x * Cout)
+                acc0 = acc0 + load4(sRow + (x - 1) * s) * d
+                acc1 = acc1 + load4(sRow + x * s) * d
+                acc2 = acc2 + load4(sRow + (x + 1) * s) * d
+              }
+              let dLast = load4(dRow + (W - 1) * Cout)
+              acc0 = acc0 + load4(sRow + (W - 2) * s) * dLast
+              acc1 = acc1 + load4(sRow + (W - 1) * s) * dLast
               continue
             }
             let d0 = load4(dRow)
@@ -358,6 +422,200 @@ private func conv3x3WeightGradientByRow(
         store4(load4(dw + 2 * Cin * Cout) + acc2, dw + 2 * Cin * Cout)
       }
     }
+  }
+}
+
+/// dWeight += Σ over positions for a 3×3 kernel with Cin and Cout multiples of 4: the three taps
+/// of a kernel row and four input channels run together (twelve dependency chains), each still
+/// summing positions in NHWC order. One load of four input channels serves four chains.
+private func conv3x3WeightGradientByRowBlocked(
+  dWeight: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
+  inputSplat: UnsafePointer<Float>?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int
+) {
+  for ky in 0..<3 {
+    let yLo = max(0, 1 - ky)
+    let yHi = min(H, H + 1 - ky)
+    for cib in stride(from: 0, to: Cin, by: 4) {
+      for cob in stride(from: 0, to: Cout, by: 4) {
+        // tN.j is tap kx = N (input column x − 1 + N), input channel cib + j.
+        var t0 = Quad()
+        var t1 = Quad()
+        var t2 = Quad()
+        for b in 0..<B {
+          for y in yLo..<yHi {
+            let inRow = input + ((b * H + y + ky - 1) * W) * Cin + cib
+            let dRow = dOut + (b * H + y) * W * Cout + cob
+            if W == 1 {
+              t1.add(load4(inRow), times: load4(dRow))
+              continue
+            }
+            if let inputSplat {
+              // The same products from broadcasts in memory: 4 Floats per input value.
+              let sRow = inputSplat + 4 * (((b * H + y + ky - 1) * W) * Cin + cib)
+              let s = 4 * Cin
+              let d0 = load4(dRow)
+              t1.add(splat: sRow, times: d0)
+              t2.add(splat: sRow + s, times: d0)
+              for x in 1..<(W - 1) {
+                let d = load4(dRow + x * Cout)
+                t0.add(splat: sRow + (x - 1) * s, times: d)
+                t1.add(splat: sRow + x * s, times: d)
+                t2.add(splat: sRow + (x + 1) * s, times: d)
+              }
+              let dLast = load4(dRow + (W - 1) * Cout)
+              t0.add(splat: sRow + (W - 2) * s, times: dLast)
+              t1.add(splat: sRow + (W - 1) * s, times: dLast)
+              continue
+            }
+            let d0 = load4(dRow)
+            t1.add(load4(inRow), times: d0)
+            t2.add(load4(inRow + Cin), times: d0)
+            for x in 1..<(W - 1) {
+              let d = load4(dRow + x * Cout)
+              t0.add(load4(inRow + (x - 1) * Cin), times: d)
+              t1.add(load4(inRow + x * Cin), times: d)
+              t2.add(load4(inRow + (x + 1) * Cin), times: d)
+            }
+            let dLast = load4(dRow + (W - 1) * Cout)
+            t0.add(load4(inRow + (W - 2) * Cin), times: dLast)
+            t1.add(load4(inRow + (W - 1) * Cin), times: dLast)
+          }
+        }
+        let dw = dWeight + (ky * 3 * Cin + cib) * Cout + cob
+        t0.addTo(dw, stride: Cout)
+        t1.addTo(dw + Cin * Cout, stride: Cout)
+        t2.addTo(dw + 2 * Cin * Cout, stride: Cout)
+      }
+    }
+  }
+}
+
+/// dWeight += Σ over positions for a 1×1 kernel with Cin a multiple of 4: input channels in
+/// lanes, two output channels at a time; each sum runs over positions in NHWC order.
+private func conv1x1WeightGradient(
+  dWeight: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
+  N: Int, Cin: Int, Cout: Int
+) {
+  for cib in stride(from: 0, to: Cin, by: 4) {
+    var co = 0
+    while co < Cout {
+      // accA is output channel co, accB co + 1 (unused when co is the last channel).
+      let pair = co + 1 < Cout
+      var accA = SIMD4<Float>()
+      var accB = SIMD4<Float>()
+      if pair {
+        for n in 0..<N {
+          let i = load4(input + n * Cin + cib)
+          let d = dOut + n * Cout + co
+          accA = accA + i * SIMD4(repeating: d[0])
+          accB = accB + i * SIMD4(repeating: d[1])
+        }
+      } else {
+        for n in 0..<N {
+          accA = accA + load4(input + n * Cin + cib) * SIMD4(repeating: dOut[n * Cout + co])
+        }
+      }
+      for j in 0..<4 {
+        dWeight[(cib + j) * Cout + co] += accA[j]
+        if pair { dWeight[(cib + j) * Cout + co + 1] += accB[j] }
+      }
+      co += pair ? 2 : 1
+    }
+  }
+}
+
+/// Four SIMD4 accumulators: lane sums of four input channels against a vector of four outputs.
+private struct Quad {
+  var a0 = SIMD4<Float>()
+  var a1 = SIMD4<Float>()
+  var a2 = SIMD4<Float>()
+  var a3 = SIMD4<Float>()
+
+  /// aj += i[j]·d for j = 0…3.
+  @inline(__always)
+  mutating func add(_ i: SIMD4<Float>, times d: SIMD4<Float>) {
+    a0 = a0 + SIMD4(repeating: i[0]) * d
+    a1 = a1 + SIMD4(repeating: i[1]) * d
+    a2 = a2 + SIMD4(repeating: i[2]) * d
+    a3 = a3 + SIMD4(repeating: i[3]) * d
+  }
+
+  /// aj += s[4j…4j+3]·d for j = 0…3, where s holds four input values each repeated four times.
+  @inline(__always)
+  mutating func add(splat s: UnsafePointer<Float>, times d: SIMD4<Float>) {
+    a0 = a0 + load4(s) * d
+    a1 = a1 + load4(s + 4) * d
+    a2 = a2 + load4(s + 8) * d
+    a3 = a3 + load4(s + 12) * d
+  }
+
+  /// p[j·stride …] += aj.
+  @inline(__always)
+  func addTo(_ p: UnsafeMutablePointer<Float>, stride: Int) {
+    store4(load4(p) + a0, p)
+    store4(load4(p + stride) + a1, p + stride)
+    store4(load4(p + 2 * stride) + a2, p + 2 * stride)
+    store4(load4(p + 3 * stride) + a3, p + 3 * stride)
+  }
+}
+
+/// out (count·4) = every value of x (count) repeated four times, so kernels can load a
+/// broadcast instead of making one per use.
+func splatFour(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
+  for i in 0..<count { store4(SIMD4(repeating: x[i]), out + 4 * i) }
+}
+
+/// Six SIMD4 accumulators for six positions: sums of a broadcast scalar per position times a
+/// shared vector.
+private struct Six {
+  var a0: SIMD4<Float>
+  var a1: SIMD4<Float>
+  var a2: SIMD4<Float>
+  var a3: SIMD4<Float>
+  var a4: SIMD4<Float>
+  var a5: SIMD4<Float>
+
+  @inline(__always)
+  init(repeating start: SIMD4<Float> = SIMD4<Float>()) {
+    a0 = start
+    a1 = start
+    a2 = start
+    a3 = start
+    a4 = start
+    a5 = start
+  }
+
+  /// aj = aj + s[j·stride]·w for j = 0…5.
+  @inline(__always)
+  mutating func add(_ s: UnsafePointer<Float>, stride: Int, times w: SIMD4<Float>) {
+    a0 = a0 + SIMD4(repeating: s[0]) * w
+    a1 = a1 + SIMD4(repeating: s[stride]) * w
+    a2 = a2 + SIMD4(repeating: s[2 * stride]) * w
+    a3 = a3 + SIMD4(repeating: s[3 * stride]) * w
+    a4 = a4 + SIMD4(repeating: s[4 * stride]) * w
+    a5 = a5 + SIMD4(repeating: s[5 * stride]) * w
+  }
+
+  /// p[j·stride …] = aj.
+  @inline(__always)
+  func store(_ p: UnsafeMutablePointer<Float>, stride: Int) {
+    store4(a0, p)
+    store4(a1, p + stride)
+    store4(a2, p + 2 * stride)
+    store4(a3, p + 3 * stride)
+    store4(a4, p + 4 * stride)
+    store4(a5, p + 5 * stride)
+  }
+
+  /// p[j·stride …] += aj.
+  @inline(__always)
+  func addTo(_ p: UnsafeMutablePointer<Float>, stride: Int) {
+    store4(load4(p) + a0, p)
+    store4(load4(p + stride) + a1, p + stride)
+    store4(load4(p + 2 * stride) + a2, p + 2 * stride)
+    store4(load4(p + 3 * stride) + a3, p + 3 * stride)
+    store4(load4(p + 4 * stride) + a4, p + 4 * stride)
+    store4(load4(p + 5 * stride) + a5, p + 5 * stride)
   }
 }
 

@@ -102,18 +102,27 @@ final class Activations {
   var relu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), layer output
   let logits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let probs: UnsafeMutablePointer<Float>  // (B,H,W,2)
+  /// Per conv layer, its input with every value repeated four times (B,H,W,Cin,4), for the
+  /// kernel gradients; empty when built without `backward`. Filled by the first backward pass
+  /// after each forward pass and shared by the later ones.
+  var inputSplat: [UnsafeMutablePointer<Float>] = []
+  var inputSplatReady = false
 
-  init(layout: ModelLayout, B: Int, H: Int, W: Int) {
+  /// Buffers for B images of H×W; `backward: false` (evaluation) leaves out what only the
+  /// backward pass uses.
+  init(layout: ModelLayout, B: Int, H: Int, W: Int, backward: Bool = true) {
     self.B = B
     self.H = H
     self.W = W
     N = B * H * W
     let F = layout.filters
-    let perLayer = layout.batchNorm ? 4 * N * F + 2 * F : 2 * N * F
+    var perLayer = layout.batchNorm ? 4 * N * F + 2 * F : 2 * N * F
+    if backward { perLayer += 4 * N * F }
     arena = FloatArena(capacity: 7 * N + layout.layers * perLayer)
     input = arena.take(N)
     labels = arena.take(2 * N)
-    for _ in 0..<layout.layers {
+    for l in 0..<layout.layers {
+      if backward { inputSplat.append(arena.take(4 * N * layout.inputChannels(l))) }
       conv.append(arena.take(N * F))
       if layout.batchNorm {
         xhat.append(arena.take(N * F))
@@ -163,6 +172,7 @@ final class ActivationGradients {
 /// Runs the network on `acts.input`, filling every activation through `acts.probs`.
 func modelForward(params: UnsafePointer<Float>, layout: ModelLayout, acts: Activations) {
   let F = layout.filters
+  acts.inputSplatReady = false
   var layerInput = UnsafePointer(acts.input)
   for l in 0..<layout.layers {
     let cin = layout.inputChannels(l)
@@ -195,6 +205,14 @@ func modelBackward(
 ) {
   let F = layout.filters
   let last = layout.layers - 1
+  if !acts.inputSplatReady && acts.inputSplat.count == layout.layers {
+    for l in 0..<layout.layers {
+      splatFour(
+        out: acts.inputSplat[l], x: l > 0 ? acts.relu[l - 1] : acts.input,
+        count: acts.N * layout.inputChannels(l))
+    }
+    acts.inputSplatReady = true
+  }
   conv2dBackward(
     dInput: layout.layers > 0 ? grads.dRelu[last] : nil, dWeight: dParams + layout.outputKernel,
     dBias: dParams + layout.outputBias, dOut: grads.dLogits,
@@ -214,7 +232,9 @@ func modelBackward(
     conv2dBackward(
       dInput: l > 0 ? grads.dRelu[l - 1] : nil, dWeight: dParams + layout.kernel[l],
       dBias: layout.batchNorm ? nil : dParams + layout.bias[l], dOut: grads.dConv[l],
-      input: l > 0 ? acts.relu[l - 1] : acts.input, weight: params + layout.kernel[l],
+      input: l > 0 ? acts.relu[l - 1] : acts.input,
+      inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil,
+      weight: params + layout.kernel[l],
       scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
       Cout: F, K: 3)
   }

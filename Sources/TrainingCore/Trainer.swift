@@ -56,7 +56,7 @@ public final class Trainer {
     trainGrads = ActivationGradients(layout: layout, N: train.N)
     eval =
       config.evalImages > 0
-      ? Activations(layout: layout, B: config.evalImages, H: size, W: size) : nil
+      ? Activations(layout: layout, B: config.evalImages, H: size, W: size, backward: false) : nil
     batchStream = Xoshiro256StarStar(seed: config.seed, stream: .training)
   }
 

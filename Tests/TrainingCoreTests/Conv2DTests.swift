@@ -21,6 +21,10 @@ private let shapes = [
   ConvShape(B: 2, H: 3, W: 11, Cin: 4, Cout: 8, K: 3),  // 4-wide groups plus remainders
   ConvShape(B: 2, H: 3, W: 1, Cin: 1, Cout: 4, K: 3),  // a single column
   ConvShape(B: 1, H: 2, W: 2, Cin: 2, Cout: 8, K: 3),
+  ConvShape(B: 2, H: 4, W: 12, Cin: 4, Cout: 4, K: 3),  // six-position groups, then four
+  ConvShape(B: 1, H: 3, W: 9, Cin: 8, Cout: 2, K: 1),  // 1×1 kernel gradient, two input blocks
+  ConvShape(B: 1, H: 3, W: 1, Cin: 4, Cout: 4, K: 3),  // a single column, blocked channels
+  ConvShape(B: 1, H: 2, W: 5, Cin: 4, Cout: 3, K: 1),  // 1×1 with an odd last output channel
 ]
 
 private func fastForward(_ s: ConvShape, _ input: [Float], _ weight: [Float], _ bias: [Float]?)
@@ -104,4 +108,36 @@ private func convGradientsMatchFiniteDifferences(_ s: ConvShape) {
   #expect(worstMismatch(analytic.dInput, dInput, atol: 1e-3, rtol: 1e-3) <= 1)
   #expect(worstMismatch(analytic.dWeight, dWeight, atol: 1e-3, rtol: 1e-3) <= 1)
   #expect(worstMismatch(analytic.dBias, dBias, atol: 1e-3, rtol: 1e-3) <= 1)
+}
+
+@Test(arguments: shapes)
+private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 21)
+  let weight = randomArray(s.K * s.K * s.Cin * s.Cout, seed: 22)
+  let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 23)
+  var splat = [Float](repeating: .nan, count: 4 * input.count)
+  splat.withUnsafeMutableBufferPointer { splatFour(out: $0.start, x: input, count: input.count) }
+  #expect(splat.enumerated().allSatisfy { $0.element == input[$0.offset / 4] })
+  var dInput = [Float](repeating: 0, count: input.count)
+  var dWeight = [Float](repeating: 0, count: weight.count)
+  var dBias = [Float](repeating: 0, count: s.Cout)
+  var scratch = [Float](repeating: 0, count: weight.count)
+  dInput.withUnsafeMutableBufferPointer { di in
+    dWeight.withUnsafeMutableBufferPointer { dw in
+      dBias.withUnsafeMutableBufferPointer { db in
+        scratch.withUnsafeMutableBufferPointer { sc in
+          conv2dBackward(
+            dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
+            input: input, inputSplat: splat, weight: weight, scratch: sc.start, B: s.B, H: s.H,
+            W: s.W, Cin: s.Cin, Cout: s.Cout, K: s.K)
+        }
+      }
+    }
+  }
+  let reference = conv2dBackwardReference(
+    dOut: dOut, input: input, weight: weight, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout,
+    K: s.K)
+  #expect(dInput == reference.dInput)
+  #expect(dWeight == reference.dWeight)
+  #expect(dBias == reference.dBias)
 }
