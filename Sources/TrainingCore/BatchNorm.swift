@@ -134,21 +134,6 @@ func batchNormBackward(
   }
 }
 
-@inline(__always)
-private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
-}
-
 // MARK: - Plain references (loops as the formulas read), held to the same summation order.
 
 /// Reference for `batchNormForward` over arrays: returns (out, xhat, mean, rstd).

@@ -619,21 +619,6 @@ private struct Six {
   }
 }
 
-@inline(__always)
-private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
-}
-
 // MARK: - Plain references (loops as the formula reads), held to the same summation order.
 
 /// Reference for `conv2dForward` over arrays:
