@@ -63,8 +63,7 @@ struct Train: ParsableCommand {
       }
       final = record
     }
-    let elapsed = clock.now - start
-    let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let wall = seconds(clock.now - start)
     if let out { try writeAtomically(try gzip(ndjson), to: out) }
     print(
       "cell \(CellID(config: config).short): loss=\(config.loss.rawValue) theta=\(config.theta) batch_norm=\(config.batchNorm) optimizer=\(config.optimizer.rawValue) seed=\(config.seed)"
