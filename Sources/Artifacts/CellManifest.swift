@@ -169,11 +169,7 @@ public struct CellManifest: Sendable, Equatable {
   /// Reads a cell manifest from its JSON; `file` names it in errors.
   public init(json: JSONValue, file: String = "(cell manifest)") throws(ArtifactsError) {
     let fields = try ManifestFields(json, file: file, context: "")
-    let schema = try fields.string("schema")
-    guard schema == CellManifest.schema else {
-      throw .badManifest(
-        file: file, reason: "schema is \"\(schema)\", expected \"\(CellManifest.schema)\"")
-    }
+    try fields.expectSchema(CellManifest.schema)
     id = try fields.string("id")
     coreVersion = try fields.string("core_version")
     config = try fields.object("config")
@@ -224,6 +220,14 @@ struct ManifestFields {
   let file: String
   /// The path of this object inside the manifest, e.g. `cells[3]`; empty at the top.
   let context: String
+
+  /// Checks that the document's `schema` is `expected`.
+  func expectSchema(_ expected: String) throws(ArtifactsError) {
+    let schema = try string("schema")
+    guard schema == expected else {
+      throw .badManifest(file: file, reason: "schema is \"\(schema)\", expected \"\(expected)\"")
+    }
+  }
 
   init(_ value: JSONValue, file: String, context: String) throws(ArtifactsError) {
     guard let object = value.objectValue else {

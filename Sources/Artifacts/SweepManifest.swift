@@ -117,11 +117,7 @@ public struct SweepManifest: Sendable, Equatable {
   /// Reads a sweep manifest from its JSON; `file` names it in errors.
   public init(json: JSONValue, file: String = "(sweep manifest)") throws(ArtifactsError) {
     let fields = try ManifestFields(json, file: file, context: "")
-    let schema = try fields.string("schema")
-    guard schema == SweepManifest.schema else {
-      throw .badManifest(
-        file: file, reason: "schema is \"\(schema)\", expected \"\(SweepManifest.schema)\"")
-    }
+    try fields.expectSchema(SweepManifest.schema)
     name = try fields.string("name")
     let spec = try ManifestFields(try fields.object("spec"), file: file, context: "spec")
     specPath = try spec.string("path")
