@@ -6,15 +6,19 @@ RESULTS ?= results
 JOBS ?=
 SET ?=
 CELL ?=
+NATIVE ?=
 RELEASE_BIN := .build/release/sweep
 DEBUG_BIN := .build/debug/sweep
+# NATIVE=1: the vector kernels compiled for this machine's CPU, in their own build folder.
+HOST_CPU = $(shell clang -march=native -\#\#\# -x c /dev/null 2>&1 | grep -o '"-target-cpu" "[^"]*"' | cut -d'"' -f4)
+NATIVE_BIN := .build-native/release/sweep
 
 JOBS_FLAG := $(if $(JOBS),--jobs $(JOBS),)
 SET_FLAGS := $(foreach s,$(SET),--set $(s))
 
 .PHONY: help deps report-deps build build-debug sweep test e2e lint format bench bench-sweep rerun \
         golden golden-check \
-        determinism slurm-test report clean
+        determinism determinism-native slurm-test report clean
 
 help:
 	@echo "make sweep SWEEP=sweeps/paper.yaml [JOBS=N] [RESULTS=DIR] [SET='k=v ...']  run a sweep"
@@ -24,7 +28,8 @@ help:
 	@echo "make golden        regenerate results/golden/ci/manifest.json on purpose"
 	@echo "make determinism   a debug and a release build produce identical step logs"
 	@echo "make rerun CELL=ID rerun one cell by id or prefix and compare bit-for-bit"
-	@echo "make bench         single-threaded core benchmark (steps/s, GFLOP/s)"
+	@echo "make bench         whole cells of every kind of the paper grid, one thread (~3-10 min)"
+	@echo "make build NATIVE=1  vector kernels for this CPU in .build-native (same bytes)"
 	@echo "make bench-sweep   orchestration overhead and --jobs 2 speed-up"
 	@echo "make slurm-test    submit the smoke sweep to a local single-node Slurm (installs slurm-wlm)"
 	@echo "make lint          swift format lint --strict"
@@ -54,7 +59,12 @@ report-deps:
 	  else echo "rsvg-convert missing; run: sudo apt-get install -y librsvg2-bin"; exit 2; fi; }
 
 build: deps
+ifeq ($(NATIVE),1)
+	SEGSWEEP_VECTOR_CPU=$(HOST_CPU) $(SWIFT) build -c release --scratch-path .build-native
+	@echo "native build for $(HOST_CPU): $(NATIVE_BIN)"
+else
 	$(SWIFT) build -c release
+endif
 
 build-debug: deps
 	$(SWIFT) build
@@ -66,7 +76,7 @@ test: deps report-deps
 	$(SWIFT) test --parallel
 
 bench: build
-	$(RELEASE_BIN) bench
+	$(RELEASE_BIN) bench --sweep sweeps/paper.yaml --jobs 2
 
 bench-sweep: build
 	scripts/bench-sweep.sh $(RELEASE_BIN)
@@ -89,10 +99,30 @@ golden: build
 determinism: build build-debug
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	args="loss=dicefg theta=0.95 batch_norm=true iterations=300 eval_every=100 seed=7"; \
-	$(RELEASE_BIN) train $$args --out "$$tmp/release.ndjson.gz" >/dev/null && \
-	$(DEBUG_BIN) train $$args --out "$$tmp/debug.ndjson.gz" >/dev/null && \
+	$(RELEASE_BIN) train $$args --kernels portable --out "$$tmp/release.ndjson.gz" >/dev/null && \
+	$(DEBUG_BIN) train $$args --kernels portable --out "$$tmp/debug.ndjson.gz" >/dev/null && \
 	cmp "$$tmp/release.ndjson.gz" "$$tmp/debug.ndjson.gz" && \
-	echo "determinism: debug and release step logs are identical ($$(sha256sum < "$$tmp/release.ndjson.gz" | cut -c1-16))"
+	echo "determinism: debug and release step logs are identical ($$(sha256sum < "$$tmp/release.ndjson.gz" | cut -c1-16))" && \
+	for bn in false true; do \
+	  args="loss=cce theta=0.5 batch_norm=$$bn iterations=200 eval_every=50 seed=3"; \
+	  $(RELEASE_BIN) train $$args --kernels portable --out "$$tmp/portable.ndjson.gz" >/dev/null && \
+	  $(RELEASE_BIN) train $$args --out "$$tmp/best.ndjson.gz" >/dev/null && \
+	  $(DEBUG_BIN) train $$args --out "$$tmp/debug-best.ndjson.gz" >/dev/null && \
+	  cmp "$$tmp/portable.ndjson.gz" "$$tmp/best.ndjson.gz" && \
+	  cmp "$$tmp/portable.ndjson.gz" "$$tmp/debug-best.ndjson.gz" || exit 1; \
+	done && \
+	echo "determinism: the portable and vector kernels write identical step logs (batch norm off and on)"
+
+# The native build (vector kernels for this CPU) must write the same bytes as the portable one.
+determinism-native: build
+	$(MAKE) build NATIVE=1
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for bn in false true; do \
+	  args="loss=dice theta=0.95 batch_norm=$$bn iterations=300 eval_every=100 seed=5"; \
+	  $(RELEASE_BIN) train $$args --kernels portable --out "$$tmp/portable.ndjson.gz" >/dev/null && \
+	  $(NATIVE_BIN) train $$args --out "$$tmp/native.ndjson.gz" >/dev/null && \
+	  cmp "$$tmp/portable.ndjson.gz" "$$tmp/native.ndjson.gz" || exit 1; \
+	done && echo "determinism: the native build ($(HOST_CPU)) writes the same step logs as the portable kernels"
 
 e2e: build report-deps
 	scripts/e2e.sh $(RELEASE_BIN)
@@ -107,4 +137,4 @@ format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-native

@@ -2,6 +2,23 @@
 // SegSweep: declarative, bit-reproducible sweeps of the Dice vs cross-entropy segmentation experiment.
 import PackageDescription
 
+#if canImport(FoundationEssentials)
+  import FoundationEssentials
+#else
+  import Foundation
+#endif
+
+// The training core's conv kernels are compiled twice: portably (x86-64 baseline) inside
+// TrainingCore, and for wide vectors in TrainingCoreVector, chosen at run time by what the CPU
+// supports (docs/CORE.md). Both write the same bits. `make build NATIVE=1` sets
+// SEGSWEEP_VECTOR_CPU to the host's CPU name to go further on that machine.
+#if arch(x86_64)
+  let vectorCPU = ProcessInfo.processInfo.environment["SEGSWEEP_VECTOR_CPU"] ?? "haswell"
+  let vectorFlags = ["-target-cpu", vectorCPU]
+#else
+  let vectorFlags: [String] = []
+#endif
+
 let package = Package(
   name: "SegSweep",
   platforms: [.macOS(.v13)],
@@ -24,8 +41,17 @@ let package = Package(
       providers: [.apt(["zlib1g-dev"])]
     ),
     .target(name: "CanonicalJSON"),
+    .target(name: "CPUFeatures"),
+    .target(
+      name: "TrainingCoreVector",
+      swiftSettings: [
+        .unsafeFlags(vectorFlags),
+        .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+      ]
+    ),
     .target(
       name: "TrainingCore",
+      dependencies: ["TrainingCoreVector", "CPUFeatures"],
       swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
     ),
     .target(

@@ -1,68 +1,130 @@
-// Speed of the training core on the reference cell, for `sweep bench`-style reports and for
-// planning: steps per second and GFLOP/s, the median of several timed runs.
+// Speed of the real job: whole cells (every step, every evaluation) of each distinct kind in a
+// sweep, timed on one thread, and the sweep's wall time projected from them for N workers.
 
 import Foundation
+import SweepSpec
 import TrainingCore
 
-/// The timing of one benchmark configuration.
-public struct BenchmarkResult: Sendable {
-  /// What was measured, e.g. "reference θ0.95 adam track=all bn=off".
-  public var name: String
-  /// Median training steps per second over the repeats.
-  public var stepsPerSecond: Double
-  /// Median GFLOP/s by `estimatedFLOPs(of:)` (training steps plus evaluations).
-  public var gflops: Double
-  /// Steps per second of each repeat, in run order.
+/// The timing of one kind of cell: one config of the sweep at one seed, run whole.
+public struct CellBenchmark: Sendable {
+  /// The parameters that vary across the sweep's kinds, e.g. "cce θ0.95 bn=off adam".
+  public var kind: String
+  public var config: TrainingConfig
+  /// Thread CPU seconds of each repeat of the whole cell, in run order.
   public var samples: [Double]
 
-  public init(name: String, stepsPerSecond: Double, gflops: Double, samples: [Double]) {
-    self.name = name
-    self.stepsPerSecond = stepsPerSecond
-    self.gflops = gflops
-    self.samples = samples
-  }
+  /// The median over the repeats.
+  public var seconds: Double { samples.sorted()[samples.count / 2] }
+  /// Training steps per second of the median repeat (evaluations included in the time).
+  public var stepsPerSecond: Double { Double(config.iterations) / max(seconds, 1e-9) }
+  /// GFLOP/s of the median repeat by `estimatedFLOPs(of:)`.
+  public var gflops: Double { estimatedFLOPs(of: config) / max(seconds, 1e-9) / 1e9 }
 }
 
-/// Times the core on the reference cell (θ 0.95, Adam) with all five losses tracked and with only
-/// the training loss tracked, batch norm off and on; each the median of `repeats` runs of
-/// `iterations` steps, single-threaded. Runs are timed by the thread's CPU time where the
-/// platform has it, so other processes on a shared machine distort the figures less.
-public func runCoreBenchmarks(iterations: Int = 2000, repeats: Int = 5) -> [BenchmarkResult] {
-  var results: [BenchmarkResult] = []
-  for trackAll in [true, false] {
-    for batchNorm in [false, true] {
-      var config = TrainingConfig()
-      config.theta = 0.95
-      config.optimizer = .adam
-      config.batchNorm = batchNorm
-      config.iterations = max(iterations, 1)
-      config.track = trackAll ? Loss.allCases : [config.loss]
-      let name =
-        "reference θ0.95 adam track=\(trackAll ? "all" : config.loss.rawValue) "
-        + "bn=\(batchNorm ? "on" : "off")"
-      var samples: [Double] = []
-      for _ in 0..<max(repeats, 1) {
-        let trainer = Trainer(config: config)
-        var sink = 0
-        let seconds = measureSeconds {
-          _ = trainer.run { sink &+= $0.step }
-        }
-        samples.append(Double(config.iterations) / max(seconds, 1e-9))
-        precondition(sink >= 0)
-      }
-      let stepsPerSecond = samples.sorted()[samples.count / 2]
-      let flopsPerIteration = estimatedFLOPs(of: config) / Double(config.iterations)
-      results.append(
-        BenchmarkResult(
-          name: name, stepsPerSecond: stepsPerSecond,
-          gflops: stepsPerSecond * flopsPerIteration / 1e9, samples: samples))
+/// The distinct kinds of cell in `cells`: one config per set of parameters other than the seed,
+/// at its first seed, in expansion order.
+public func benchmarkKinds(of cells: [Cell]) -> [TrainingConfig] {
+  var seen = Set<TrainingConfig>()
+  var kinds: [TrainingConfig] = []
+  for cell in cells {
+    var key = cell.config
+    key.seed = 0
+    if seen.insert(key).inserted { kinds.append(cell.config) }
+  }
+  return kinds
+}
+
+/// A short label of `config` naming the parameters that differ across `kinds`.
+public func benchmarkLabel(_ config: TrainingConfig, among kinds: [TrainingConfig]) -> String {
+  let canonical = Parameters.canonical(config)
+  guard case .object(let fields) = canonical else { return "" }
+  var varying: [String] = []
+  let all = kinds.map(Parameters.canonical)
+  for key in fields.keys.sorted() where key != "seed" {
+    let values = Set(
+      all.compactMap { value -> String? in
+        guard case .object(let other) = value else { return nil }
+        return other[key]?.canonicalText
+      })
+    if values.count > 1 { varying.append(key) }
+  }
+  let order = ["loss", "theta", "batch_norm", "optimizer"]
+  varying.sort { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
+  return varying.map { key -> String in
+    let text = fields[key].map(Parameters.displayText) ?? "?"
+    switch key {
+    case "loss", "optimizer": return text
+    case "theta": return "θ" + text
+    case "batch_norm": return "bn=" + (text == "true" ? "on" : "off")
+    default: return key + "=" + text
     }
+  }.joined(separator: " ")
+}
+
+/// Runs every config in `kinds` whole, `repeats` times each, on the calling thread, timed by the
+/// thread's CPU time so other processes on a shared machine distort the figures less.
+/// `progress` is called after each kind.
+public func runCellBenchmarks(
+  _ kinds: [TrainingConfig], kernels: KernelSet = .best, repeats: Int = 1,
+  progress: (Int, CellBenchmark) -> Void = { _, _ in }
+) -> [CellBenchmark] {
+  var results: [CellBenchmark] = []
+  for (index, config) in kinds.enumerated() {
+    var samples: [Double] = []
+    for _ in 0..<max(repeats, 1) {
+      let trainer = Trainer(config: config, kernels: kernels)
+      var sink = 0
+      let seconds = measureThreadSeconds { _ = trainer.run { sink &+= $0.step } }
+      precondition(sink >= 0)
+      samples.append(seconds)
+    }
+    let result = CellBenchmark(
+      kind: benchmarkLabel(config, among: kinds), config: config, samples: samples)
+    results.append(result)
+    progress(index, result)
   }
   return results
 }
 
+/// The wall time of running cells that take `seconds` each on `jobs` workers, longest first,
+/// each free worker taking the next cell (the orchestrator's schedule).
+public func projectedWallSeconds(cellSeconds: [Double], jobs: Int) -> Double {
+  var workers = [Double](repeating: 0, count: max(jobs, 1))
+  for seconds in cellSeconds.sorted(by: >) {
+    var earliest = 0
+    for i in workers.indices where workers[i] < workers[earliest] { earliest = i }
+    workers[earliest] += seconds
+  }
+  return workers.max() ?? 0
+}
+
+/// The CPU's model name and the vector features the kernels care about, from /proc/cpuinfo
+/// where it exists.
+public func cpuDescription() -> String {
+  guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else {
+    return "unknown CPU"
+  }
+  var model = "unknown CPU"
+  var vendor = ""
+  var flags: Set<Substring> = []
+  for line in text.split(separator: "\n") {
+    let parts = line.split(separator: ":", maxSplits: 1)
+    guard parts.count == 2 else { continue }
+    let key = parts[0].trimmingCharacters(in: .whitespaces)
+    let value = parts[1].trimmingCharacters(in: .whitespaces)
+    if key == "model name" && model == "unknown CPU" { model = value }
+    if key == "vendor_id" && vendor.isEmpty { vendor = value }
+    if key == "flags" && flags.isEmpty { flags = Set(value.split(separator: " ")) }
+  }
+  let interesting = ["sse4_2", "avx", "avx2", "fma", "avx512f"].filter {
+    flags.contains(Substring($0))
+  }
+  let vendorText = vendor.isEmpty ? "" : " (\(vendor))"
+  return model + vendorText + (interesting.isEmpty ? "" : ", " + interesting.joined(separator: " "))
+}
+
 /// Seconds `body` takes: the calling thread's CPU time if the clock is available, else wall time.
-private func measureSeconds(_ body: () -> Void) -> Double {
+func measureThreadSeconds(_ body: () -> Void) -> Double {
   var start = timespec()
   var end = timespec()
   let wallStart = ContinuousClock.now

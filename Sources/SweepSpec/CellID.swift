@@ -1,12 +1,12 @@
-// Cell ids: the SHA-256 of a cell's canonical resolved config plus the core's semantics version,
-// and resolution of the short prefixes people type.
+// Cell ids: the SHA-256 of a cell's canonical resolved config plus the core's semantics version
+// and numeric fingerprint, and resolution of the short prefixes people type.
 
 import CanonicalJSON
 import Crypto
 import TrainingCore
 
 /// The content address of a cell. Sweep name, file layout, axis order and comments do not change
-/// it; any training parameter or the core's semantics version does.
+/// it; any training parameter, the core's semantics version or its numeric fingerprint does.
 public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// 64 lowercase hexadecimal digits.
   public let hex: String
@@ -16,11 +16,17 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
   public var description: String { short }
 
-  /// The id of a config: SHA-256 of `canonicalText` of its canonical config, a newline, and
-  /// `core:` followed by `coreSemanticsVersion`.
+  /// The id of a config: SHA-256 of `canonicalText` of its canonical config, a newline,
+  /// `core:` followed by `coreSemanticsVersion`, a newline, and `numerics:` followed by
+  /// `numericFingerprint`.
   public init(config: TrainingConfig) {
-    let text = Parameters.canonical(config).canonicalText + "\n" + "core:" + coreSemanticsVersion
-    self.hex = CellID.hexDigest(Array(text.utf8))
+    self.hex = CellID.hexDigest(Array(CellID.hashedText(config: config).utf8))
+  }
+
+  /// The text an id hashes (docs/FORMATS.md).
+  public static func hashedText(config: TrainingConfig) -> String {
+    Parameters.canonical(config).canonicalText + "\n" + "core:" + coreSemanticsVersion + "\n"
+      + "numerics:" + numericFingerprint
   }
 
   /// An id from its 64 hex digits (either case); nil for anything else.

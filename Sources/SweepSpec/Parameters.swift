@@ -135,7 +135,7 @@ public enum Parameters {
   }
 
   /// A canonical value as people read it: `adam`, `0.5`, `true`, `[cce, dice]`.
-  static func displayText(_ value: JSONValue) -> String {
+  public static func displayText(_ value: JSONValue) -> String {
     switch value {
     case .string(let s): s
     case .array(let items): "[" + items.map(displayText).joined(separator: ", ") + "]"
@@ -175,6 +175,21 @@ public enum Parameters {
       "batch_norm", .bool, "batch normalisation after each 3x3 conv",
       write: { value, config in config.batchNorm = value.boolValue ?? config.batchNorm },
       read: { .bool($0.batchNorm) }),
+    ParameterDefinition(
+      "bn_eval", .choice(BatchNormEvaluation.allCases.map(\.rawValue)),
+      "batch norm at evaluation: moving averages (as TensorFlow with training=False) or the "
+        + "validation batch's own statistics",
+      write: { value, config in
+        if let mode = value.stringValue.flatMap(BatchNormEvaluation.init(rawValue:)) {
+          config.bnEval = mode
+        }
+      },
+      read: { .string($0.bnEval.rawValue) }),
+    ParameterDefinition(
+      "bn_momentum", .real(RealRange(lower: 0, lowerOpen: false, upper: 1, upperOpen: true)),
+      "decay of batch norm's moving averages (TensorFlow's momentum)",
+      write: { value, config in config.bnMomentum = value.doubleValue ?? config.bnMomentum },
+      read: { .number($0.bnMomentum) }),
     ParameterDefinition(
       "optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), "the optimizer",
       write: { value, config in

@@ -1,5 +1,6 @@
-// Batch normalisation over (N,H,W) per channel with the batch's own statistics (biased
-// variance), trainable γ and β, ε = 1e-3. Sums run serially over positions in Double.
+// Batch normalisation over (N,H,W) per channel: in training with the batch's own statistics
+// (biased variance), trainable γ and β, ε = 1e-3, sums serial over positions in Double; at
+// evaluation with the batch's statistics or with moving averages updated once per training step.
 // Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 
@@ -7,10 +8,12 @@
 let batchNormEpsilon: Float = 1e-3
 
 /// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
-/// for the backward pass. N counts all positions B·H·W.
+/// for the backward pass, and the biased batch variance (C) for the moving averages. N counts
+/// all positions B·H·W.
 func batchNormForward(
   out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
-  mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+  mean: UnsafeMutablePointer<Float>, variance varianceOut: UnsafeMutablePointer<Float>,
+  rstd: UnsafeMutablePointer<Float>,
   input: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
   N: Int, C: Int
 ) {
@@ -28,6 +31,7 @@ func batchNormForward(
       let variance = SIMD4<Float>(squares / Double(N))
       let r = 1 / (variance + batchNormEpsilon).squareRoot()
       store4(m, mean + cb)
+      store4(variance, varianceOut + cb)
       store4(r, rstd + cb)
       let g = load4(gamma + cb)
       let bt = load4(beta + cb)
@@ -52,6 +56,7 @@ func batchNormForward(
     let variance = Float(squares / Double(N))
     let r = 1 / (variance + batchNormEpsilon).squareRoot()
     mean[c] = m
+    varianceOut[c] = variance
     rstd[c] = r
   }
   for n in 0..<N {
@@ -60,6 +65,40 @@ func batchNormForward(
       xhat[n * C + c] = h
       out[n * C + c] = gamma[c] * h + beta[c]
     }
+  }
+}
+
+/// out (N,C) = (input − mean)·(γ·rstd) + β with given statistics (C), rstd = 1/√(variance + ε):
+/// batch norm at evaluation with moving averages, in the form of TensorFlow's inference kernel.
+func batchNormInference(
+  out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+  variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+  N: Int, C: Int
+) {
+  withUnsafeTemporaryAllocation(of: Float.self, capacity: C) { scales in
+    guard let scale = scales.baseAddress else { return }
+    for c in 0..<C { scale[c] = 1 / (variance[c] + batchNormEpsilon).squareRoot() * gamma[c] }
+    for n in 0..<N {
+      for c in 0..<C {
+        out[n * C + c] = (input[n * C + c] - mean[c]) * scale[c] + beta[c]
+      }
+    }
+  }
+}
+
+/// Updates one layer's moving averages (C) from a training batch's statistics, as TensorFlow's
+/// fused batch norm and Keras do: the variance fed in is Bessel-corrected (N/(N−1) in Float), and
+/// `moving −= (moving − batch)·decay` with decay = Float(1 − momentum).
+func batchNormUpdateMovingAverages(
+  movingMean: UnsafeMutablePointer<Float>, movingVariance: UnsafeMutablePointer<Float>,
+  batchMean: UnsafePointer<Float>, batchVariance: UnsafePointer<Float>, momentum: Double, N: Int,
+  C: Int
+) {
+  let decay = Float(1 - momentum)
+  let correction = Float(N) / Float(N > 1 ? N - 1 : 1)
+  for c in 0..<C {
+    movingMean[c] -= (movingMean[c] - batchMean[c]) * decay
+    movingVariance[c] -= (movingVariance[c] - batchVariance[c] * correction) * decay
   }
 }
 

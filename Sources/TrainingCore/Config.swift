@@ -3,7 +3,7 @@
 
 /// The version of the core's numerical semantics. It is part of every cell id: bump it whenever
 /// a change can alter any step record for some config, and regenerate the golden manifest.
-public let coreSemanticsVersion = "1"
+public let coreSemanticsVersion = "2"
 
 /// The five losses of the experiment, in their canonical order.
 public enum Loss: String, CaseIterable, Sendable, Hashable, Comparable {
@@ -27,6 +27,15 @@ public enum Loss: String, CaseIterable, Sendable, Hashable, Comparable {
   public static func < (a: Loss, b: Loss) -> Bool { a.index < b.index }
 }
 
+/// How batch norm normalises at evaluation.
+public enum BatchNormEvaluation: String, CaseIterable, Sendable, Hashable {
+  /// The moving mean and variance updated on every training step, as TensorFlow evaluates with
+  /// `training=False` (the original experiment).
+  case moving
+  /// The statistics of the validation batch itself.
+  case batch
+}
+
 /// The optimizer that applies the training loss's gradient.
 public enum OptimizerKind: String, CaseIterable, Sendable, Hashable {
   case adam
@@ -41,6 +50,10 @@ public struct TrainingConfig: Sendable, Hashable {
   /// Foreground threshold: a pixel is foreground when its value exceeds `theta`.
   public var theta: Double = 0.5
   public var batchNorm: Bool = false
+  /// Which statistics batch norm uses at evaluation.
+  public var bnEval: BatchNormEvaluation = .moving
+  /// The moving averages' momentum: `moving = moving − (moving − batch)·(1 − momentum)`.
+  public var bnMomentum: Double = 0.99
   public var optimizer: OptimizerKind = .adam
   public var learningRate: Double = 1.0e-3
   /// Adam's first- and second-moment decay rates and its epsilon (TensorFlow's defaults).

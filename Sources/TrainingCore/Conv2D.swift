@@ -6,13 +6,20 @@
 
 /// out (B,H,W,Cout) = conv(input (B,H,W,Cin), weight (K,K,Cin,Cout)) + bias (Cout) if given.
 /// Output channels go four at a time in SIMD lanes when Cout is a multiple of 4; each lane sums
-/// in the same order as the scalar path.
-func conv2dForward(
+/// in the same order as the scalar path. `planarSplat`, if given, is `planarSplatFour(input)`:
+/// a 3×3 conv with Cout = 4 then runs interior positions in wide lanes (ConvWide.swift).
+package func conv2dForward(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+  bias: UnsafePointer<Float>?, planarSplat: UnsafePointer<Float>? = nil, B: Int, H: Int, W: Int,
+  Cin: Int, Cout: Int, K: Int
 ) {
+  if K == 1 && Cin == 4 && Cout == 2 {
+    conv1x1ForwardFourToTwo(out: out, input: input, weight: weight, bias: bias, N: B * H * W)
+    return
+  }
   let pad = K / 2
   let vectorised = Cout % 4 == 0
+  let wide = K == 3 && Cout == 4 ? planarSplat : nil
   for b in 0..<B {
     for y in 0..<H {
       let kyLo = max(0, pad - y)
@@ -22,6 +29,15 @@ func conv2dForward(
         let kxLo = max(0, pad - x)
         let kxHi = min(K, W + pad - x)
         let o = out + ((b * H + y) * W + x) * Cout
+        if let wide, x >= 1 {
+          let done = conv3x3ForwardWideBlock(
+            out: out, planar: wide, weight: weight, bias: bias, b: b, y: y, x: x, kyLo: kyLo,
+            kyHi: kyHi, H: H, W: W, N: B * H * W, Cin: Cin)
+          if done > 0 {
+            x += done
+            continue
+          }
+        }
         if vectorised && x >= pad && x + 6 <= W - pad {
           // Six interior positions at once: independent sums, so six dependency chains.
           for cob in stride(from: 0, to: Cout, by: 4) {
@@ -107,15 +123,33 @@ func conv2dForward(
 /// for the transposed kernel. Every sum runs over output positions in NHWC order (dWeight, dBias)
 /// or over taps (ky, kx) then co (dInput), and is added to its gradient once. `inputSplat`, if
 /// given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts instead of making
-/// them (same products, same order, same bits).
-func conv2dBackward(
+/// them (same products, same order, same bits). `dOutPlanarSplat`, if given, is
+/// `planarSplatFour(dOut)`: a 3×3 input gradient with Cin = 4 then runs in wide lanes.
+package func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-  inputSplat: UnsafePointer<Float>? = nil, weight: UnsafePointer<Float>,
-  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+  inputSplat: UnsafePointer<Float>? = nil, dOutPlanarSplat: UnsafePointer<Float>? = nil,
+  weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
+  Cin: Int, Cout: Int, K: Int
 ) {
   let pad = K / 2
-  if let dBias {
+  // The kernels below fold dBias into their pass over the positions (the same serial sums).
+  var biasDone = false
+  var weightDone = false
+  if K == 3 && Cout == 4 && Cin == 4 && W >= 2, let inputSplat {
+    conv3x3WeightGradientWide(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, splat: inputSplat, B: B, H: H, W: W)
+    (biasDone, weightDone) = (true, true)
+  } else if K == 3 && Cout == 4 && Cin == 1 && W >= 2, let inputSplat {
+    conv3x3WeightGradientWideSingleChannel(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, splat: inputSplat, B: B, H: H, W: W)
+    (biasDone, weightDone) = (true, true)
+  } else if K == 1 && Cin == 4 && Cout == 2 {
+    conv1x1WeightGradientFourToTwo(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, input: input, N: B * H * W)
+    (biasDone, weightDone) = (true, true)
+  }
+  if let dBias, !biasDone {
     // dBias[co] = Σ_{b,y,x} dOut[b,y,x,co], channels side by side (independent chains).
     let N = B * H * W
     var co = 0
@@ -144,7 +178,8 @@ func conv2dBackward(
     }
   }
   // dWeight[ky,kx,ci,co] = Σ_{b,y,x} input[b, y+ky−pad, x+kx−pad, ci] · dOut[b,y,x,co]
-  if K == 3 && Cout % 4 == 0 && Cin % 4 != 0 {
+  if weightDone {
+  } else if K == 3 && Cout % 4 == 0 && Cin % 4 != 0 {
     conv3x3WeightGradientByRow(
       dWeight: dWeight, dOut: dOut, input: input, inputSplat: inputSplat, B: B, H: H, W: W,
       Cin: Cin, Cout: Cout)
@@ -160,6 +195,10 @@ func conv2dBackward(
       dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
   guard let dInput else { return }
+  if K == 1 && Cin == 4 && Cout == 2 {
+    conv1x1InputGradientTwoToFour(dInput: dInput, dOut: dOut, weight: weight, N: B * H * W)
+    return
+  }
 
   // dInput[b,iy,ix,ci] = Σ_{ky,kx} Σ_co weight[ky,kx,ci,co] · dOut[b, iy−ky+pad, ix−kx+pad, co]
   // scratch is the kernel transposed to (K,K,Cout,Cin), so input channels sit side by side.
@@ -170,6 +209,7 @@ func conv2dBackward(
       }
     }
   }
+  let wide = K == 3 && Cin == 4 ? dOutPlanarSplat : nil
   for b in 0..<B {
     for iy in 0..<H {
       let kyLo = max(0, iy + pad - H + 1)
@@ -179,6 +219,15 @@ func conv2dBackward(
         let kxLo = max(0, ix + pad - W + 1)
         let kxHi = min(K, ix + pad + 1)
         let di = dInput + ((b * H + iy) * W + ix) * Cin
+        if let wide, ix >= 1 {
+          let done = conv3x3InputGradientWideBlock(
+            dInput: dInput, planar: wide, transposed: scratch, b: b, iy: iy, ix: ix, kyLo: kyLo,
+            kyHi: kyHi, H: H, W: W, N: B * H * W, Cout: Cout)
+          if done > 0 {
+            ix += done
+            continue
+          }
+        }
         if Cin % 4 == 0 && ix >= pad && ix + 6 <= W - pad {
           // Six interior positions at once: independent sums, so six dependency chains.
           for cib in stride(from: 0, to: Cin, by: 4) {
@@ -524,6 +573,79 @@ private func conv1x1WeightGradient(
   }
 }
 
+/// out (N,2) = bias + Σ_ci input[n,ci]·weight[ci,co] for a 1×1 conv from four channels to two
+/// (the output layer), each sum in the order bias, then ci, as `conv2dForward`.
+private func conv1x1ForwardFourToTwo(
+  out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  bias: UnsafePointer<Float>?, N: Int
+) {
+  let b0 = bias?[0] ?? 0
+  let b1 = bias?[1] ?? 0
+  let (w00, w01, w10, w11) = (weight[0], weight[1], weight[2], weight[3])
+  let (w20, w21, w30, w31) = (weight[4], weight[5], weight[6], weight[7])
+  for n in 0..<N {
+    let i = input + 4 * n
+    var a0 = b0
+    var a1 = b1
+    a0 += i[0] * w00
+    a1 += i[0] * w01
+    a0 += i[1] * w10
+    a1 += i[1] * w11
+    a0 += i[2] * w20
+    a1 += i[2] * w21
+    a0 += i[3] * w30
+    a1 += i[3] * w31
+    out[2 * n] = a0
+    out[2 * n + 1] = a1
+  }
+}
+
+/// dWeight (1,1,4,2) and dBias (2) += Σ over positions for the 1×1 output conv, one pass: input
+/// channels in lanes for each output channel, each sum serial over positions as
+/// `conv2dBackward`.
+private func conv1x1WeightGradientFourToTwo(
+  dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+  dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, N: Int
+) {
+  var accA = SIMD4<Float>()
+  var accB = SIMD4<Float>()
+  var bias0: Float = 0
+  var bias1: Float = 0
+  for n in 0..<N {
+    let i = load4(input + 4 * n)
+    let d0 = dOut[2 * n]
+    let d1 = dOut[2 * n + 1]
+    accA = accA + i * SIMD4(repeating: d0)
+    accB = accB + i * SIMD4(repeating: d1)
+    bias0 += d0
+    bias1 += d1
+  }
+  for j in 0..<4 {
+    dWeight[j * 2] += accA[j]
+    dWeight[j * 2 + 1] += accB[j]
+  }
+  if let dBias {
+    dBias[0] += bias0
+    dBias[1] += bias1
+  }
+}
+
+/// dInput (N,4) += Σ_co weight[ci,co]·dOut[n,co] for the 1×1 output conv, summed over co in order
+/// from zero and added once, as `conv2dBackward`.
+private func conv1x1InputGradientTwoToFour(
+  dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  N: Int
+) {
+  let w0 = SIMD4(weight[0], weight[2], weight[4], weight[6])
+  let w1 = SIMD4(weight[1], weight[3], weight[5], weight[7])
+  for n in 0..<N {
+    var acc = SIMD4<Float>()
+    acc = acc + SIMD4(repeating: dOut[2 * n]) * w0
+    acc = acc + SIMD4(repeating: dOut[2 * n + 1]) * w1
+    store4(load4(dInput + 4 * n) + acc, dInput + 4 * n)
+  }
+}
+
 /// Four SIMD4 accumulators: lane sums of four input channels against a vector of four outputs.
 private struct Quad {
   var a0 = SIMD4<Float>()
@@ -561,7 +683,7 @@ private struct Quad {
 
 /// out (count·4) = every value of x (count) repeated four times, so kernels can load a
 /// broadcast instead of making one per use.
-func splatFour(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
+package func splatFour(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
   for i in 0..<count { store4(SIMD4(repeating: x[i]), out + 4 * i) }
 }
 

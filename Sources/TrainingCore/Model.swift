@@ -98,14 +98,17 @@ final class Activations {
   var xhat: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), BN normalised input
   var normed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), BN output
   var mean: [UnsafeMutablePointer<Float>] = []  // per layer (F)
+  var variance: [UnsafeMutablePointer<Float>] = []  // per layer (F), biased batch variance
   var rstd: [UnsafeMutablePointer<Float>] = []  // per layer (F)
   var relu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), layer output
   let logits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let probs: UnsafeMutablePointer<Float>  // (B,H,W,2)
   /// Per conv layer, its input with every value repeated four times (B,H,W,Cin,4), for the
-  /// kernel gradients; empty when built without `backward`. Filled by the first backward pass
-  /// after each forward pass and shared by the later ones.
+  /// kernel gradients, and the same channel-major (Cin,B,H,W,4) for the wide conv kernels (the
+  /// first layer's, with Cin = 1, is the same buffer); empty when built without `backward`.
+  /// Filled by the forward pass and shared by every backward pass after it.
   var inputSplat: [UnsafeMutablePointer<Float>] = []
+  var inputPlanarSplat: [UnsafeMutablePointer<Float>] = []
   var inputSplatReady = false
 
   /// Buffers for B images of H×W; `backward: false` (evaluation) leaves out what only the
@@ -116,18 +119,25 @@ final class Activations {
     self.W = W
     N = B * H * W
     let F = layout.filters
-    var perLayer = layout.batchNorm ? 4 * N * F + 2 * F : 2 * N * F
-    if backward { perLayer += 4 * N * F }
+    var perLayer = layout.batchNorm ? 4 * N * F + 3 * F : 2 * N * F
+    if backward { perLayer += 8 * N * F + 32 }
     arena = FloatArena(capacity: 7 * N + layout.layers * perLayer)
     input = arena.take(N)
     labels = arena.take(2 * N)
     for l in 0..<layout.layers {
-      if backward { inputSplat.append(arena.take(4 * N * layout.inputChannels(l))) }
+      if backward {
+        // 16 Floats of slack: the wide kernels read (and discard) one value past a row's end.
+        let cin = layout.inputChannels(l)
+        let splat = arena.take(4 * N * cin + 16)
+        inputSplat.append(splat)
+        inputPlanarSplat.append(cin == 1 ? splat : arena.take(4 * N * cin + 16))
+      }
       conv.append(arena.take(N * F))
       if layout.batchNorm {
         xhat.append(arena.take(N * F))
         normed.append(arena.take(N * F))
         mean.append(arena.take(F))
+        variance.append(arena.take(F))
         rstd.append(arena.take(F))
       }
       relu.append(arena.take(N * F))
@@ -146,6 +156,9 @@ final class ActivationGradients {
   var dRelu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d layer output
   var dNormed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d ReLU input
   var dConv: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d conv output
+  /// Per layer, dConv channel-major with every value repeated four times (F,B,H,W,4), for the
+  /// wide input-gradient kernel; layers above the first only.
+  var dConvPlanarSplat: [UnsafeMutablePointer<Float>?] = []
   let scratch: UnsafeMutablePointer<Float>  // (3,3,F,F) transposed kernel for conv backward
 
   init(layout: ModelLayout, N: Int) {
@@ -153,7 +166,8 @@ final class ActivationGradients {
     let perLayer = (layout.batchNorm ? 3 : 2) * N * F
     count = 4 * N + layout.layers * perLayer
     let scratchCount = 9 * F * F
-    arena = FloatArena(capacity: count + scratchCount)
+    let splatCount = max(layout.layers - 1, 0) * 4 * N * F
+    arena = FloatArena(capacity: count + scratchCount + splatCount)
     scratch = arena.take(scratchCount)
     dProbs = arena.take(2 * N)
     dLogits = arena.take(2 * N)
@@ -163,37 +177,64 @@ final class ActivationGradients {
       dNormed.append(dn)
       dConv.append(layout.batchNorm ? arena.take(N * F) : dn)
     }
+    for l in 0..<layout.layers { dConvPlanarSplat.append(l > 0 ? arena.take(4 * N * F) : nil) }
   }
 
   /// Clears every activation gradient (the backward passes accumulate).
   func zeroAll() { zero(dProbs, count) }
 }
 
-/// Runs the network on `acts.input`, filling every activation through `acts.probs`.
-func modelForward(params: UnsafePointer<Float>, layout: ModelLayout, acts: Activations) {
+/// Batch norm's moving mean and variance, per conv layer (F each).
+struct MovingStatistics {
+  var mean: [UnsafeMutablePointer<Float>] = []
+  var variance: [UnsafeMutablePointer<Float>] = []
+}
+
+/// Runs the network on `acts.input`, filling every activation through `acts.probs`. Batch norm
+/// uses the batch's statistics, or `moving` if given (evaluation only: no backward after it).
+func modelForward(
+  params: UnsafePointer<Float>, layout: ModelLayout, acts: Activations,
+  moving: MovingStatistics? = nil, kernels: KernelSet = .best
+) {
   let F = layout.filters
-  acts.inputSplatReady = false
+  let splats = acts.inputSplat.count == layout.layers
+  acts.inputSplatReady = splats
   var layerInput = UnsafePointer(acts.input)
   for l in 0..<layout.layers {
     let cin = layout.inputChannels(l)
+    var planar: UnsafePointer<Float>? = nil
+    if splats {
+      splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin)
+      if cin > 1 {
+        planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
+      }
+      planar = UnsafePointer(acts.inputPlanarSplat[l])
+    }
     conv2dForward(
-      out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
-      bias: layout.batchNorm ? nil : params + layout.bias[l],
+      kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
+      bias: layout.batchNorm ? nil : params + layout.bias[l], planarSplat: planar,
       B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3)
     var preActivation = UnsafePointer(acts.conv[l])
-    if layout.batchNorm {
+    if layout.batchNorm, let moving {
+      batchNormInference(
+        out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
+        variance: moving.variance[l], gamma: params + layout.gamma[l],
+        beta: params + layout.beta[l], N: acts.N, C: F)
+      preActivation = UnsafePointer(acts.normed[l])
+    } else if layout.batchNorm {
       batchNormForward(
-        out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l], rstd: acts.rstd[l],
-        input: acts.conv[l], gamma: params + layout.gamma[l], beta: params + layout.beta[l],
-        N: acts.N, C: F)
+        out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
+        variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
+        gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F)
       preActivation = UnsafePointer(acts.normed[l])
     }
     reluForward(out: acts.relu[l], input: preActivation, count: acts.N * F)
     layerInput = UnsafePointer(acts.relu[l])
   }
   conv2dForward(
-    out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
-    bias: params + layout.outputBias, B: acts.B, H: acts.H, W: acts.W, Cin: layout.lastChannels,
+    kernels, out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
+    bias: params + layout.outputBias, planarSplat: nil, B: acts.B, H: acts.H, W: acts.W,
+    Cin: layout.lastChannels,
     Cout: 2, K: 1)
   softmaxForward(probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
 }
@@ -201,22 +242,15 @@ func modelForward(params: UnsafePointer<Float>, layout: ModelLayout, acts: Activ
 /// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
 func modelBackward(
   dParams: UnsafeMutablePointer<Float>, grads: ActivationGradients, params: UnsafePointer<Float>,
-  layout: ModelLayout, acts: Activations
+  layout: ModelLayout, acts: Activations, kernels: KernelSet = .best
 ) {
   let F = layout.filters
   let last = layout.layers - 1
-  if !acts.inputSplatReady && acts.inputSplat.count == layout.layers {
-    for l in 0..<layout.layers {
-      splatFour(
-        out: acts.inputSplat[l], x: l > 0 ? acts.relu[l - 1] : acts.input,
-        count: acts.N * layout.inputChannels(l))
-    }
-    acts.inputSplatReady = true
-  }
   conv2dBackward(
-    dInput: layout.layers > 0 ? grads.dRelu[last] : nil, dWeight: dParams + layout.outputKernel,
-    dBias: dParams + layout.outputBias, dOut: grads.dLogits,
-    input: layout.layers > 0 ? acts.relu[last] : acts.input, weight: params + layout.outputKernel,
+    kernels, dInput: layout.layers > 0 ? grads.dRelu[last] : nil,
+    dWeight: dParams + layout.outputKernel, dBias: dParams + layout.outputBias,
+    dOut: grads.dLogits, input: layout.layers > 0 ? acts.relu[last] : acts.input,
+    inputSplat: nil, dOutPlanarSplat: nil, weight: params + layout.outputKernel,
     scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1
   )
   for l in stride(from: last, through: 0, by: -1) {
@@ -229,11 +263,16 @@ func modelBackward(
         dOut: grads.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
         gamma: params + layout.gamma[l], N: acts.N, C: F)
     }
+    var dOutPlanar: UnsafePointer<Float>? = nil
+    if l > 0, let buffer = grads.dConvPlanarSplat[l] {
+      planarSplatFour(out: buffer, x: grads.dConv[l], N: acts.N, C: F)
+      dOutPlanar = UnsafePointer(buffer)
+    }
     conv2dBackward(
-      dInput: l > 0 ? grads.dRelu[l - 1] : nil, dWeight: dParams + layout.kernel[l],
+      kernels, dInput: l > 0 ? grads.dRelu[l - 1] : nil, dWeight: dParams + layout.kernel[l],
       dBias: layout.batchNorm ? nil : dParams + layout.bias[l], dOut: grads.dConv[l],
       input: l > 0 ? acts.relu[l - 1] : acts.input,
-      inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil,
+      inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil, dOutPlanarSplat: dOutPlanar,
       weight: params + layout.kernel[l],
       scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
       Cout: F, K: 3)

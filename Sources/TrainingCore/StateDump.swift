@@ -38,6 +38,9 @@ public struct StateDump: Sendable {
   public var labels: Tensor
   /// [B,H,W,2]
   public var logits: Tensor
+  /// Batch norm's moving averages that step `step` starts from (before its update):
+  /// "bn1/moving_mean" [F], "bn1/moving_variance" [F], …; empty without batch norm.
+  public var movingStatistics: [Tensor]
   /// Every tracked loss plus the training loss, in canonical order.
   public var losses: [LossDump]
 }
@@ -45,8 +48,16 @@ public struct StateDump: Sendable {
 extension Trainer {
   /// Runs steps 0..<step (updates only, no evaluation, no divergence stop) and captures step
   /// `step`.
-  public static func stateDump(config: TrainingConfig, atStep step: Int) -> StateDump {
-    let trainer = Trainer(config: config)
+  public static func stateDump(
+    config: TrainingConfig, atStep step: Int, kernels: KernelSet = .best
+  ) -> StateDump {
+    withSubnormalsFlushed { dump(config: config, atStep: step, kernels: kernels) }
+  }
+
+  private static func dump(config: TrainingConfig, atStep step: Int, kernels: KernelSet)
+    -> StateDump
+  {
+    let trainer = Trainer(config: config, kernels: kernels)
     trainer.reset()
     for i in 0..<step {
       trainer.computeStep()
@@ -58,6 +69,18 @@ extension Trainer {
         name: entry.name, shape: entry.shape,
         values: Array(UnsafeBufferPointer(start: trainer.params + entry.offset, count: entry.count))
       )
+    }
+    let F = trainer.layout.filters
+    var moving: [StateDump.Tensor] = []
+    for l in 0..<trainer.moving.mean.count {
+      moving.append(
+        StateDump.Tensor(
+          name: "bn\(l + 1)/moving_mean", shape: [F],
+          values: Array(UnsafeBufferPointer(start: trainer.moving.mean[l], count: F))))
+      moving.append(
+        StateDump.Tensor(
+          name: "bn\(l + 1)/moving_variance", shape: [F],
+          values: Array(UnsafeBufferPointer(start: trainer.moving.variance[l], count: F))))
     }
     trainer.computeStep()
     let acts = trainer.train
@@ -82,6 +105,6 @@ extension Trainer {
     return StateDump(
       step: step, config: config, parameters: snapshot, inputs: tensor("inputs", acts.input, 1),
       labels: tensor("labels", acts.labels, 2), logits: tensor("logits", acts.logits, 2),
-      losses: losses)
+      movingStatistics: moving, losses: losses)
   }
 }

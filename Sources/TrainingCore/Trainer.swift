@@ -18,6 +18,8 @@ public struct RunOutcome: Sendable, Equatable {
 /// Trains one cell. All buffers are allocated in `init`; `run` restarts from the seed each time.
 public final class Trainer {
   let config: TrainingConfig
+  /// The compiled kernel variant this trainer runs (bit-identical results either way).
+  public let kernels: KernelSet
   let layout: ModelLayout
   /// The losses that need a backward pass: tracked ones plus the training loss, canonical order.
   let backpropagated: [Loss]
@@ -27,6 +29,8 @@ public final class Trainer {
   let grads: UnsafeMutablePointer<Float>
   private let adamM: UnsafeMutablePointer<Float>  // (P)
   private let adamV: UnsafeMutablePointer<Float>  // (P)
+  /// Batch norm's moving averages per conv layer (F each); empty without batch norm.
+  let moving: MovingStatistics
   let train: Activations
   private let trainGrads: ActivationGradients
   private let eval: Activations?
@@ -35,22 +39,33 @@ public final class Trainer {
   var lossValues = [Float](repeating: 0, count: Loss.allCases.count)
   var gradNorms = [Float](repeating: 0, count: Loss.allCases.count)
 
-  /// Sets up a trainer for `config` (sizes must be positive; `convLayers` may be 0).
-  public init(config: TrainingConfig) {
+  /// Sets up a trainer for `config` (sizes must be positive; `convLayers` may be 0), running the
+  /// `kernels` variant (the fastest this CPU runs by default; results are the same bits).
+  public init(config: TrainingConfig, kernels: KernelSet = .best) {
     precondition(
       config.iterations >= 0 && config.batchSize > 0 && config.imageSize > 0
         && config.evalImages >= 0 && config.evalEvery > 0 && config.logEvery > 0
         && config.convLayers >= 0 && config.filters > 0,
       "invalid TrainingConfig")
     self.config = config
+    self.kernels = KernelSet.available.contains(kernels) ? kernels : .portable
     layout = ModelLayout(config: config)
     backpropagated = Loss.allCases.filter { config.track.contains($0) || $0 == config.loss }
     let P = layout.parameterCount
-    arena = FloatArena(capacity: 8 * P)
+    let movingCount = config.batchNorm ? 2 * layout.layers * layout.filters : 0
+    arena = FloatArena(capacity: 8 * P + movingCount)
     params = arena.take(P)
     grads = arena.take(5 * P)
     adamM = arena.take(P)
     adamV = arena.take(P)
+    var moving = MovingStatistics()
+    if config.batchNorm {
+      for _ in 0..<layout.layers {
+        moving.mean.append(arena.take(layout.filters))
+        moving.variance.append(arena.take(layout.filters))
+      }
+    }
+    self.moving = moving
     let size = config.imageSize
     train = Activations(layout: layout, B: config.batchSize, H: size, W: size)
     trainGrads = ActivationGradients(layout: layout, N: train.N)
@@ -67,6 +82,12 @@ public final class Trainer {
     initializeParameters(params, layout: layout, rng: &weightStream)
     zero(adamM, layout.parameterCount)
     zero(adamV, layout.parameterCount)
+    for l in 0..<moving.mean.count {
+      for c in 0..<layout.filters {
+        moving.mean[l][c] = 0
+        moving.variance[l][c] = 1
+      }
+    }
     batchStream = Xoshiro256StarStar(seed: config.seed, stream: .training)
     if let eval {
       var validationStream = Xoshiro256StarStar(seed: config.seed, stream: .validation)
@@ -82,7 +103,7 @@ public final class Trainer {
     drawImages(
       images: train.input, labels: train.labels, pixels: train.N, theta: Float(config.theta),
       rng: &batchStream)
-    modelForward(params: params, layout: layout, acts: train)
+    modelForward(params: params, layout: layout, acts: train, kernels: kernels)
     let P = layout.parameterCount
     zero(grads, 5 * P)
     for loss in backpropagated {
@@ -94,13 +115,21 @@ public final class Trainer {
         C: 2)
       let dParams = grads + loss.index * P
       modelBackward(
-        dParams: dParams, grads: trainGrads, params: params, layout: layout, acts: train)
+        dParams: dParams, grads: trainGrads, params: params, layout: layout, acts: train,
+        kernels: kernels)
       gradNorms[loss.index] = globalNorm(dParams, count: P)
     }
   }
 
-  /// Applies step `step`'s update with the training loss's gradient.
+  /// Applies step `step`'s update with the training loss's gradient, and folds the step's batch
+  /// statistics into batch norm's moving averages.
   func update(step: Int) {
+    for l in 0..<moving.mean.count {
+      batchNormUpdateMovingAverages(
+        movingMean: moving.mean[l], movingVariance: moving.variance[l],
+        batchMean: train.mean[l], batchVariance: train.variance[l],
+        momentum: config.bnMomentum, N: train.N, C: layout.filters)
+    }
     let P = layout.parameterCount
     let g = grads + config.loss.index * P
     switch config.optimizer {
@@ -118,12 +147,19 @@ public final class Trainer {
   /// Validation pixel accuracy of the current weights; touches only the eval buffers.
   func validationAccuracy() -> Double? {
     guard let eval else { return nil }
-    modelForward(params: params, layout: layout, acts: eval)
+    let statistics = config.batchNorm && config.bnEval == .moving ? moving : nil
+    modelForward(
+      params: params, layout: layout, acts: eval, moving: statistics, kernels: kernels)
     return pixelAccuracy(logits: eval.logits, labels: eval.labels, N: eval.N)
   }
 
-  /// Runs all iterations, calling `onRecord` for each logged step, in order.
+  /// Runs all iterations, calling `onRecord` for each logged step, in order, with subnormals
+  /// flushed to zero on this thread for the whole run.
   public func run(onRecord: (StepRecord) throws -> Void) rethrows -> RunOutcome {
+    try withSubnormalsFlushed { try runSteps(onRecord: onRecord) }
+  }
+
+  private func runSteps(onRecord: (StepRecord) throws -> Void) rethrows -> RunOutcome {
     reset()
     let track = config.track
     let last = config.iterations - 1

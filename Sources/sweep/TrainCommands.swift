@@ -22,6 +22,11 @@ struct Train: ParsableCommand {
   @Option(help: "Dump the full state of this step (weights, batch, logits, losses, gradients).")
   var dumpState: Int?
   @Option(help: "Where --dump-state writes its JSON.") var state: String?
+  @Option(
+    help: ArgumentHelp(
+      "The compiled kernel variant: portable or vector (default: the fastest this CPU runs).",
+      discussion: "Both write the same bits; this exists to check that they do."))
+  var kernels: KernelSet?
 
   func validate() throws {
     if dumpState != nil && state == nil {
@@ -33,7 +38,13 @@ struct Train: ParsableCommand {
     if let dumpState, dumpState < 0 { throw ValidationError("--dump-state must be >= 0") }
   }
 
+  /// The chosen variant; one this CPU cannot run is an error.
+  var kernelSet: KernelSet { kernels ?? .best }
+
   func run() throws {
+    if let kernels, !KernelSet.available.contains(kernels) {
+      throw ValidationError("--kernels \(kernels.rawValue): this CPU cannot run that variant")
+    }
     var config = TrainingConfig()
     for text in assignments {
       let (key, value) = try Parameters.assignment(text, flag: "")
@@ -44,7 +55,7 @@ struct Train: ParsableCommand {
         throw ValidationError(
           "--dump-state \(step) is not a step of a run of \(config.iterations) iterations")
       }
-      let dump = Trainer.stateDump(config: config, atStep: step)
+      let dump = Trainer.stateDump(config: config, atStep: step, kernels: kernelSet)
       try writeAtomically(Array(stateDumpJSON(dump).prettyText.utf8), to: path)
       print("wrote the state of step \(step) to \(path)")
       return
@@ -55,7 +66,7 @@ struct Train: ParsableCommand {
     var lastAccuracy: (accuracy: Double, step: Int)?
     let clock = ContinuousClock()
     let start = clock.now
-    let outcome = Trainer(config: config).run { record in
+    let outcome = Trainer(config: config, kernels: kernelSet).run { record in
       if out != nil { ndjson.append(contentsOf: ndjsonLine(record, track: config.track).utf8) }
       if let accuracy = record.accuracy {
         lastAccuracy = (accuracy, record.step)
@@ -108,6 +119,7 @@ func stateDumpJSON(_ dump: StateDump) -> JSONValue {
     "core_version": .string(coreSemanticsVersion),
     "parameters": .array(dump.parameters.map(tensor)),
     "inputs": tensor(dump.inputs), "labels": tensor(dump.labels), "logits": tensor(dump.logits),
+    "moving_statistics": .array(dump.movingStatistics.map(tensor)),
     "losses": .array(
       dump.losses.map {
         .object([
@@ -118,20 +130,106 @@ func stateDumpJSON(_ dump: StateDump) -> JSONValue {
   ])
 }
 
+extension KernelSet: ExpressibleByArgument {}
+
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure the core's single-threaded speed on the reference cell.")
+    abstract: "Time whole cells of every kind in a sweep on one thread, and project its wall time.",
+    discussion: """
+      Each distinct config of the sweep (every parameter but the seed) runs once as a whole cell,
+      every step and every evaluation included, timed by the thread's CPU time. Without --sweep,
+      the kinds of sweeps/paper.yaml's grid (loss × θ × batch norm × optimizer) at the defaults.
+      """)
 
-  @Option(help: "Training steps per measurement.") var iterations = 2000
-  @Option(help: "Measurements per case; the median is reported.") var repeats = 5
+  @Option(help: "Benchmark this sweep file's kinds of cell.") var sweep: String?
+  @Option(name: .customLong("set"), help: "Override a sweep parameter (as for sweep run).")
+  var overrides: [String] = []
+  @Option(help: "Runs per kind; the median is reported.") var repeats = 1
+  @Option(help: "Project the sweep's wall time for this many workers.") var jobs = 2
+  @Option(help: "The compiled kernel variant: portable or vector (default: the fastest).")
+  var kernels: KernelSet?
+
+  func validate() throws {
+    guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100") }
+    guard (1...1024).contains(jobs) else { throw ValidationError("--jobs must be 1…1024") }
+  }
 
   func run() throws {
-    print("single-threaded core benchmark: \(iterations) steps, median of \(repeats)")
-    for result in runCoreBenchmarks(iterations: iterations, repeats: repeats) {
-      let name = result.name.padding(toLength: 44, withPad: " ", startingAt: 0)
+    let kernelSet = kernels ?? .best
+    guard KernelSet.available.contains(kernelSet) else {
+      throw ValidationError("--kernels \(kernelSet.rawValue): this CPU cannot run that variant")
+    }
+    let cells: [Cell]
+    let sweepName: String
+    if let sweep {
+      let loaded = try Sweep.load(path: sweep, overrides: overrides)
+      cells = loaded.cells
+      sweepName = sweep
+    } else {
+      cells = paperGridCells()
+      sweepName = "the paper grid (60 kinds × 3 seeds)"
+    }
+    let kinds = benchmarkKinds(of: cells)
+    print("CPU       \(cpuDescription())")
+    print("kernels   \(kernelSet.rawValue); floating point: \(trainingFloatingPointMode)")
+    print(
+      "timing    \(kinds.count) kinds of cell of \(sweepName), whole cells (every step and "
+        + "evaluation), \(repeats) run\(repeats == 1 ? "" : "s") each, one thread")
+    let results = runCellBenchmarks(kinds, kernels: kernelSet, repeats: repeats) { index, result in
       print(
         String(
-          format: "%@ %8.0f steps/s  %6.2f GFLOP/s", name, result.stepsPerSecond, result.gflops))
+          format: "  %3d/%d  %-36@ %6d steps  %7.0f steps/s  %6.2f s  %5.1f GFLOP/s", index + 1,
+          kinds.count, result.kind as NSString, result.config.iterations, result.stepsPerSecond,
+          result.seconds, result.gflops))
+      fflush(nil)
+    }
+    let sorted = results.sorted { $0.stepsPerSecond < $1.stepsPerSecond }
+    guard let worst = sorted.first, let best = sorted.last else { return }
+    let median = sorted[sorted.count / 2]
+    for (name, result) in [("worst", worst), ("median", median), ("best", best)] {
+      print(
+        String(
+          format: "%-9@ %7.0f steps/s  %@", name as NSString, result.stepsPerSecond,
+          result.kind as NSString))
+    }
+    var secondsByKind: [TrainingConfig: Double] = [:]
+    for result in results {
+      var key = result.config
+      key.seed = 0
+      secondsByKind[key] = result.seconds
+    }
+    let cellSeconds = cells.map { cell -> Double in
+      var key = cell.config
+      key.seed = 0
+      return secondsByKind[key] ?? 0
+    }
+    let wall = projectedWallSeconds(cellSeconds: cellSeconds, jobs: jobs)
+    print(
+      "projected \(formatDuration(wall)) wall for \(cells.count) cells with --jobs \(jobs) "
+        + "(\(formatDuration(cellSeconds.reduce(0, +))) of cell time; assumes a free core per job)")
+  }
+}
+
+/// The cells of sweeps/paper.yaml's grid: 5 losses × 3 θ × batch norm × 2 optimizers × 3 seeds
+/// at the default (published) parameters.
+func paperGridCells() -> [Cell] {
+  var cells: [Cell] = []
+  for loss in Loss.allCases {
+    for theta in [0.05, 0.5, 0.95] {
+      for batchNorm in [false, true] {
+        for optimizer in OptimizerKind.allCases {
+          for seed in 1...3 {
+            var config = TrainingConfig()
+            config.loss = loss
+            config.theta = theta
+            config.batchNorm = batchNorm
+            config.optimizer = optimizer
+            config.seed = UInt64(seed)
+            cells.append(Cell(config: config))
+          }
+        }
+      }
     }
   }
+  return cells
 }

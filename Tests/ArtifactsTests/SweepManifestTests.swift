@@ -3,6 +3,7 @@
 import CanonicalJSON
 import Foundation
 import Testing
+import TrainingCore
 
 @testable import Artifacts
 
@@ -23,7 +24,7 @@ import Testing
     #expect(manifest.cells.map(\.id) == manifest.cells.map(\.id).sorted())
     #expect(manifest.missing == [fakeID("z"), fakeID("y")].sorted())
     #expect(manifest.cells.allSatisfy { $0.json["run"] == nil })
-    #expect(manifest.coreVersion == "1")
+    #expect(manifest.coreVersion == coreSemanticsVersion)
   }
 
   @Test func jsonRoundTripAndCanonicalBytes() throws {

@@ -7,9 +7,12 @@ import TrainingCore
 @testable import SweepSpec
 
 @Suite struct CellIDTests {
-  @Test func idIsTheHashOfTheCanonicalConfigAndCoreVersion() {
+  @Test func idIsTheHashOfTheCanonicalConfigCoreVersionAndNumericFingerprint() {
     let config = TrainingConfig()
-    let text = Parameters.canonical(config).canonicalText + "\ncore:" + coreSemanticsVersion
+    let text =
+      Parameters.canonical(config).canonicalText + "\ncore:" + coreSemanticsVersion
+      + "\nnumerics:" + numericFingerprint
+    #expect(numericFingerprint.count == 16)
     let id = CellID(config: config)
     #expect(id.hex == CellID.hexDigest(Array(text.utf8)))
     #expect(id.hex.count == 64)
@@ -58,7 +61,8 @@ import TrainingCore
 
   /// A different valid value for every parameter.
   static let changes: [String] = [
-    "loss=dice", "theta=0.25", "batch_norm=true", "optimizer=sgd", "learning_rate=0.002",
+    "loss=dice", "theta=0.25", "batch_norm=true", "bn_eval=batch", "bn_momentum=0.9",
+    "optimizer=sgd", "learning_rate=0.002",
     "beta1=0.8", "beta2=0.99", "adam_epsilon=1.0e-7", "iterations=10000", "batch_size=3",
     "image_size=16", "eval_images=99", "eval_every=100", "log_every=2", "n_conv=3", "filters=8",
     "track=[cce]", "seed=1",

@@ -11,7 +11,8 @@ import TrainingCore
   @Test func registryNamesInOrder() {
     #expect(
       Parameters.names == [
-        "loss", "theta", "batch_norm", "optimizer", "learning_rate", "beta1", "beta2",
+        "loss", "theta", "batch_norm", "bn_eval", "bn_momentum", "optimizer", "learning_rate",
+        "beta1", "beta2",
         "adam_epsilon", "iterations", "batch_size", "image_size", "eval_images", "eval_every",
         "log_every", "n_conv", "filters", "track", "seed",
       ])
@@ -24,6 +25,7 @@ import TrainingCore
     #expect(
       Parameters.canonical(TrainingConfig()).canonicalText
         == #"{"adam_epsilon":1e-08,"batch_norm":false,"batch_size":2,"beta1":0.9,"beta2":0.999,"#
+        + #""bn_eval":"moving","bn_momentum":0.99,"#
         + #""eval_every":250,"eval_images":100,"filters":4,"image_size":32,"iterations":10001,"#
         + #""learning_rate":0.001,"log_every":1,"loss":"cce","n_conv":2,"optimizer":"adam","#
         + #""seed":0,"theta":0.5,"track":["cce","dice","dice_square","dicefg","dicefg_square"]}"#)

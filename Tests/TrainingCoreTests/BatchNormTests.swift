@@ -14,13 +14,14 @@ private func forward(_ input: [Float], _ gamma: [Float], _ beta: [Float]) -> (
   var out = [Float](repeating: 0, count: N * C)
   var xhat = [Float](repeating: 0, count: N * C)
   var mean = [Float](repeating: 0, count: C)
+  var variance = [Float](repeating: 0, count: C)
   var rstd = [Float](repeating: 0, count: C)
   out.withUnsafeMutableBufferPointer { o in
     xhat.withUnsafeMutableBufferPointer { x in
       mean.withUnsafeMutableBufferPointer { m in
         rstd.withUnsafeMutableBufferPointer { r in
           batchNormForward(
-            out: o.start, xhat: x.start, mean: m.start, rstd: r.start,
+            out: o.start, xhat: x.start, mean: m.start, variance: &variance, rstd: r.start,
             input: input, gamma: gamma, beta: beta, N: N, C: C)
         }
       }
@@ -81,10 +82,14 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
   var out = [Float](repeating: 0, count: n * channels)
   var xhat = [Float](repeating: 0, count: n * channels)
   var mean = [Float](repeating: 0, count: channels)
+  var variance = [Float](repeating: 0, count: channels)
   var rstd = [Float](repeating: 0, count: channels)
   batchNormForward(
-    out: &out, xhat: &xhat, mean: &mean, rstd: &rstd, input: input, gamma: gamma, beta: beta,
-    N: n, C: channels)
+    out: &out, xhat: &xhat, mean: &mean, variance: &variance, rstd: &rstd, input: input,
+    gamma: gamma, beta: beta, N: n, C: channels)
+  for c in 0..<channels {
+    #expect(rstd[c] == 1 / (variance[c] + batchNormEpsilon).squareRoot())
+  }
   let reference = batchNormForwardReference(
     input: input, gamma: gamma, beta: beta, N: n, C: channels)
   #expect(out == reference.out && xhat == reference.xhat)
@@ -99,4 +104,40 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
     dOut: dOut, xhat: xhat, rstd: rstd, gamma: gamma, N: n, C: channels)
   #expect(dInput == dReference.dInput)
   #expect(dGamma == dReference.dGamma && dBeta == dReference.dBeta)
+}
+
+@Test func batchNormInferenceUsesTheGivenStatistics() {
+  let n = 6
+  let input = randomArray(n * C, seed: 71, lo: -3, hi: 3)
+  let gamma: [Float] = [0.5, 1, 2]
+  let beta: [Float] = [0.25, 0, -1]
+  let mean: [Float] = [0, 0.5, -1]
+  let variance: [Float] = [1, 4, 0.25]
+  var out = [Float](repeating: .nan, count: n * C)
+  batchNormInference(
+    out: &out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: n, C: C)
+  for i in 0..<(n * C) {
+    let c = i % C
+    let scale = 1 / (variance[c] + batchNormEpsilon).squareRoot() * gamma[c]
+    #expect(out[i] == (input[i] - mean[c]) * scale + beta[c])
+  }
+}
+
+@Test func movingAveragesFollowTensorFlow() {
+  // TF: moving -= (moving − batch)·(1 − momentum), batch variance Bessel-corrected N/(N−1).
+  var movingMean: [Float] = [0, 1]
+  var movingVariance: [Float] = [1, 2]
+  let batchMean: [Float] = [2, -1]
+  let batchVariance: [Float] = [3, 0.5]
+  batchNormUpdateMovingAverages(
+    movingMean: &movingMean, movingVariance: &movingVariance, batchMean: batchMean,
+    batchVariance: batchVariance, momentum: 0.99, N: 4, C: 2)
+  let decay = Float(1 - 0.99)
+  let correction = Float(4) / Float(3)
+  #expect(movingMean == [0 - (0 - 2) * decay, 1 - (1 - -1) * decay])
+  #expect(
+    movingVariance == [
+      1 - (1 - 3 * correction) * decay, 2 - (2 - 0.5 * correction) * decay,
+    ])
+  #expect(abs(movingMean[0] - 0.02) < 1e-6 && abs(movingVariance[0] - 1.03) < 1e-6)
 }

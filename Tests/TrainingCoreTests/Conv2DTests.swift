@@ -141,3 +141,71 @@ private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
   #expect(dWeight == reference.dWeight)
   #expect(dBias == reference.dBias)
 }
+
+/// Shapes for the wide kernels (Cout = 4, Cin 1 or 4): rows of 8-position blocks, a 4-position
+/// block, remainders, and the real cells' 32 columns.
+private let wideShapes = [2, 3, 5, 6, 9, 12, 13, 14, 32].flatMap { W in
+  [1, 4].map { ConvShape(B: 2, H: W == 32 ? 4 : 3, W: W, Cin: $0, Cout: 4, K: 3) }
+}
+
+@Test(arguments: wideShapes)
+private func convWideKernelsEqualReference(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 31)
+  let weight = randomArray(9 * s.Cin * s.Cout, seed: 32)
+  let bias = randomArray(s.Cout, seed: 33)
+  let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 34)
+  let N = s.B * s.H * s.W
+  // Slack after the splats, as the trainer allocates them: the wide kernels read past a row.
+  var splat = [Float](repeating: .nan, count: 4 * input.count + 16)
+  var planar = [Float](repeating: .nan, count: 4 * input.count + 16)
+  var dOutPlanar = [Float](repeating: .nan, count: 4 * dOut.count + 16)
+  splat.withUnsafeMutableBufferPointer { splatFour(out: $0.start, x: input, count: input.count) }
+  planar.withUnsafeMutableBufferPointer { planarSplatFour(out: $0.start, x: input, N: N, C: s.Cin) }
+  dOutPlanar.withUnsafeMutableBufferPointer {
+    planarSplatFour(out: $0.start, x: dOut, N: N, C: s.Cout)
+  }
+  for b in [bias, nil] {
+    var out = [Float](repeating: .nan, count: N * s.Cout)
+    out.withUnsafeMutableBufferPointer { o in
+      b.withOptionalPointer { bp in
+        conv2dForward(
+          out: o.start, input: input, weight: weight, bias: bp, planarSplat: planar, B: s.B,
+          H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+      }
+    }
+    #expect(
+      out
+        == conv2dForwardReference(
+          input: input, weight: weight, bias: b, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+          Cout: s.Cout, K: 3))
+  }
+  var dInput = [Float](repeating: 0, count: input.count)
+  var dWeight = [Float](repeating: 0, count: weight.count)
+  var dBias = [Float](repeating: 0, count: s.Cout)
+  var scratch = [Float](repeating: 0, count: weight.count)
+  dInput.withUnsafeMutableBufferPointer { di in
+    dWeight.withUnsafeMutableBufferPointer { dw in
+      dBias.withUnsafeMutableBufferPointer { db in
+        scratch.withUnsafeMutableBufferPointer { sc in
+          conv2dBackward(
+            dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
+            input: input, inputSplat: splat, dOutPlanarSplat: dOutPlanar, weight: weight,
+            scratch: sc.start, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+        }
+      }
+    }
+  }
+  let reference = conv2dBackwardReference(
+    dOut: dOut, input: input, weight: weight, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout,
+    K: 3)
+  #expect(dInput == reference.dInput)
+  #expect(dWeight == reference.dWeight)
+  #expect(dBias == reference.dBias)
+}
+
+extension Optional where Wrapped == [Float] {
+  fileprivate func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let self else { return body(nil) }
+    return self.withUnsafeBufferPointer { body($0.baseAddress) }
+  }
+}
