@@ -134,6 +134,15 @@ public enum Parameters {
     definitions[position].write(value, &config)
   }
 
+  /// The setter of the parameter `name` for already validated canonical values (a no-op for an
+  /// unknown name), looked up once for loops over many cells.
+  static func writer(
+    of name: String
+  ) -> @Sendable (JSONValue, inout TrainingConfig) -> Void {
+    guard let position = index[name] else { return { _, _ in } }
+    return definitions[position].write
+  }
+
   /// A canonical value as people read it: `adam`, `0.5`, `true`, `[cce, dice]`.
   static func displayText(_ value: JSONValue) -> String {
     switch value {

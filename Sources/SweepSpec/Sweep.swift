@@ -174,6 +174,8 @@ struct SweepDraft {
   var seeds: Located<SeedSpec>
   var excludes: [[DraftSetting]] = []
   var includes: [[DraftSetting]] = []
+  /// Where the `exclude` key was written, for an exclude that leaves nothing.
+  var excludeLocation: SourceLocation?
 
   init(root: YAMLNode, defaultName: String, top: SourceLocation) throws(SweepSpecError) {
     guard let pairs = root.mapping else {
@@ -203,7 +205,9 @@ struct SweepDraft {
         seeds = Located(value: try Self.seeds(pair.value), location: pair.value.location)
       case "fixed": fixed = try Self.settings(pair.value, what: "fixed")
       case "include": includes = try Self.entries(pair.value, what: "include")
-      case "exclude": excludes = try Self.entries(pair.value, what: "exclude")
+      case "exclude":
+        excludeLocation = pair.key.location
+        excludes = try Self.entries(pair.value, what: "exclude")
       default:
         // `x-` keys are free for anchors and notes, as in Compose files.
         if key.hasPrefix("x-") { continue }
@@ -281,9 +285,10 @@ struct SweepDraft {
           + "to track one set of losses in every cell, put track under fixed")
     }
     var values: [JSONValue] = []
+    var seen = Set<JSONValue>()
     for item in items {
       let value = try Parameters.canonicalValue(of: definition, item)
-      if values.contains(value) {
+      if !seen.insert(value).inserted {
         throw .invalid(
           item.location,
           message: "axis '\(name)' lists \(Parameters.displayText(value)) more than once")
@@ -316,6 +321,7 @@ struct SweepDraft {
       throw .invalid(node.location, message: "seeds: the list is empty; give at least one seed")
     }
     var seeds: [UInt64] = []
+    var seen = Set<UInt64>()
     for item in items {
       guard case .int(let seed)? = item.scalar?.resolved else {
         throw .invalid(
@@ -324,7 +330,7 @@ struct SweepDraft {
       guard seed >= 0, seed <= limit else {
         throw .invalid(item.location, message: "seeds: a seed must be in 0...\(limit), got \(seed)")
       }
-      guard !seeds.contains(UInt64(seed)) else {
+      guard seen.insert(UInt64(seed)).inserted else {
         throw .invalid(item.location, message: "seeds: seed \(seed) is listed more than once")
       }
       seeds.append(UInt64(seed))
