@@ -19,7 +19,7 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The id of a config: SHA-256 of `canonicalText` of its canonical config, a newline, and
   /// `core:` followed by `coreSemanticsVersion`.
   public init(config: TrainingConfig) {
-    let text = Parameters.canonical(config).canonicalText + "\n" + "core:" + coreSemanticsVersion
+    let text = Parameters.canonicalText(config) + "\n" + "core:" + coreSemanticsVersion
     self.hex = CellID.hexDigest(Array(text.utf8))
   }
 

@@ -7,7 +7,10 @@ import SweepSpec
 /// Parameters whose values differ between the cells, in registry order.
 func varyingParameters(_ cells: [Cell]) -> [String] {
   Parameters.names.filter { name in
-    Set(cells.map { $0.canonicalConfig[name]?.canonicalText ?? "" }).count > 1
+    guard let first = cells.first.flatMap({ Parameters.value(of: name, in: $0.config) }) else {
+      return false
+    }
+    return cells.contains { Parameters.value(of: name, in: $0.config) != first }
   }
 }
 
@@ -16,11 +19,18 @@ func alignedTable(_ rows: [[String]]) -> String {
   guard let first = rows.first else { return "" }
   var widths = [Int](repeating: 0, count: first.count)
   for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-  return rows.map { row in
-    row.enumerated().map { i, cell in
-      i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-    }.joined(separator: "  ")
-  }.joined(separator: "\n")
+  var text = ""
+  for (r, row) in rows.enumerated() {
+    if r > 0 { text += "\n" }
+    for (i, cell) in row.enumerated() {
+      if i > 0 { text += "  " }
+      text += cell
+      if i < row.count - 1, cell.count < widths[i] {
+        text += String(repeating: " ", count: widths[i] - cell.count)
+      }
+    }
+  }
+  return text
 }
 
 func valueText(_ value: JSONValue?) -> String {
@@ -37,11 +47,12 @@ func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
   var rows = [["id"] + varying + ["GFLOP", "state", "worker"]]
   for planned in plan.cells {
     rows.append(
-      [planned.cell.id.short] + varying.map { valueText(planned.cell.canonicalConfig[$0]) } + [
-        String(format: "%.1f", planned.cost / 1e9),
-        planned.done ? "done" : "pending",
-        planned.slot.map { String($0) } ?? "-",
-      ])
+      [planned.cell.id.short]
+        + varying.map { valueText(Parameters.value(of: $0, in: planned.cell.config)) } + [
+          String(format: "%.1f", planned.cost / 1e9),
+          planned.done ? "done" : "pending",
+          planned.slot.map { String($0) } ?? "-",
+        ])
   }
   let pending = plan.cells.filter { !$0.done }
   let scope = plan.shard.map { ", shard \($0)" } ?? ""
@@ -51,8 +62,10 @@ func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
   let loads = plan.slotLoads
   let total = loads.reduce(0, +)
   text += "assignment, longest first, on \(plan.jobs) worker\(plan.jobs == 1 ? "" : "s"):\n"
+  var counts = [Int](repeating: 0, count: loads.count)
+  for planned in plan.cells { if let slot = planned.slot { counts[slot] += 1 } }
   for (slot, load) in loads.enumerated() {
-    let count = plan.cells.filter { $0.slot == slot }.count
+    let count = counts[slot]
     let share = total > 0 ? load / total * 100 : 0
     text += String(
       format: "  worker %d: %d cells, %.1f GFLOP (%.0f%%)\n", slot, count, load / 1e9, share)
