@@ -48,10 +48,10 @@ public enum Parameters {
     do {
       parsed = try YAMLReader.parse(valueText, source: source)
     } catch {
-      throw .invalid(here, message: "\(key): \(error.message)")
+      throw .invalid(here, message: "\(excerpt(key)): \(error.message)")
     }
     guard let parsed, parsed.mapping == nil, parsed.scalar?.resolved != .null else {
-      throw .invalid(here, message: "\(key): expected a value after '='")
+      throw .invalid(here, message: "\(excerpt(key)): expected a value after '='")
     }
     return (key, relocated(parsed, to: here))
   }
@@ -109,7 +109,8 @@ public enum Parameters {
     }
     for key in members.keys.sorted() where index[key] == nil {
       throw .invalid(
-        here, message: "unknown parameter '\(key)'" + Suggestions.hint(for: key, in: names))
+        here,
+        message: "unknown parameter '\(excerpt(key))'" + Suggestions.hint(for: key, in: names))
     }
     var config = TrainingConfig()
     for definition in definitions {
@@ -135,7 +136,8 @@ public enum Parameters {
   ) throws(SweepSpecError) -> ParameterDefinition {
     guard let position = index[key] else {
       throw .invalid(
-        location, message: "unknown parameter '\(key)'" + Suggestions.hint(for: key, in: names))
+        location,
+        message: "unknown parameter '\(excerpt(key))'" + Suggestions.hint(for: key, in: names))
     }
     return definitions[position]
   }
@@ -368,7 +370,7 @@ struct ParameterDefinition: Sendable {
       }
       guard options.contains(s) else {
         throw ValueError(
-          message: "\(name): expected \(kind.accepts), got '\(s)'"
+          message: "\(name): expected \(kind.accepts), got '\(excerpt(s))'"
             + Suggestions.hint(for: s, in: options))
       }
       return .string(s)
@@ -426,7 +428,7 @@ struct ParameterDefinition: Sendable {
               + hint)
         }
         guard !losses.contains(loss) else {
-          throw ValueError(message: "\(name) lists '\(s)' more than once")
+          throw ValueError(message: "\(name) lists '\(excerpt(s))' more than once")
         }
         losses.append(loss)
       }
@@ -491,15 +493,17 @@ indirect enum ParameterInput {
     }
   }
 
-  /// How the value is quoted in messages.
-  var display: String {
+  /// How the value is quoted in messages, escaped and cut to a length.
+  var display: String { excerpt(writtenText) }
+
+  private var writtenText: String {
     switch self {
     case .null: "nothing (null)"
     case .bool(let b): b ? "true" : "false"
     case .int(_, let text), .float(_, let text): text
     case .hugeInt(let text): text
     case .string(let s): "'\(s)'"
-    case .list(let items): "[" + items.map(\.display).joined(separator: ", ") + "]"
+    case .list(let items): "[" + items.map(\.writtenText).joined(separator: ", ") + "]"
     case .mapping: "a mapping"
     case .badTag(let text): "'\(text)' (a tag that does not fit its value)"
     }

@@ -107,15 +107,15 @@ public struct Sweep: Sendable {
   static func problem(withName name: String) -> String? {
     if name.isEmpty { return "the sweep name is empty" }
     if name.count > 100 { return "the sweep name is \(name.count) characters, more than 100" }
-    if name.hasPrefix(".") { return "the sweep name '\(name)' starts with '.'" }
-    if name.contains("..") { return "the sweep name '\(name)' contains '..'" }
+    if name.hasPrefix(".") { return "the sweep name '\(excerpt(name))' starts with '.'" }
+    if name.contains("..") { return "the sweep name '\(excerpt(name))' contains '..'" }
     let allowed = name.unicodeScalars.allSatisfy {
       $0.isASCII
         && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
           || "._-".unicodeScalars.contains($0))
     }
     if !allowed {
-      return "the sweep name '\(name)' may only hold letters, digits, '.', '_' and '-'"
+      return "the sweep name '\(excerpt(name))' may only hold letters, digits, '.', '_' and '-'"
     }
     return nil
   }
@@ -213,7 +213,7 @@ struct SweepDraft {
         if key.hasPrefix("x-") { continue }
         throw .invalid(
           pair.key.location,
-          message: "unknown key '\(key)'" + Self.hint(for: key) + " (a sweep file has "
+          message: "unknown key '\(excerpt(key))'" + Self.hint(for: key) + " (a sweep file has "
             + SweepDraft.topLevelKeys.joined(separator: ", ") + ", and x-… keys for anchors)")
       }
     }

@@ -38,13 +38,15 @@ public struct YAMLNode: Sendable {
     return nil
   }
 
-  /// The node as the user wrote it, roughly: for messages.
-  public var sourceText: String {
+  /// The node as the user wrote it, roughly, escaped and cut to a length for messages.
+  public var sourceText: String { excerpt(writtenText) }
+
+  private var writtenText: String {
     switch content {
     case .scalar(let scalar): scalar.isPlain ? scalar.text : "\"\(scalar.text)\""
-    case .sequence(let items): "[" + items.map(\.sourceText).joined(separator: ", ") + "]"
+    case .sequence(let items): "[" + items.map(\.writtenText).joined(separator: ", ") + "]"
     case .mapping(let pairs):
-      "{" + pairs.map { "\($0.key.sourceText): \($0.value.sourceText)" }.joined(separator: ", ")
+      "{" + pairs.map { "\($0.key.writtenText): \($0.value.writtenText)" }.joined(separator: ", ")
         + "}"
     }
   }
@@ -359,7 +361,7 @@ private struct TreeBuilder {
         YAMLNode(.scalar(scalar), at: event.location), count: 1, height: 1, anchor: event.anchor)
     case .alias(let name):
       guard let anchored = anchors[name] else {
-        throw .invalid(event.location, message: "unknown alias '*\(name)'")
+        throw .invalid(event.location, message: "unknown alias '*\(excerpt(name))'")
       }
       try count(anchored.count, at: event.location)
       if stack.count + anchored.height > YAMLReader.maxDepth {
@@ -434,7 +436,7 @@ private struct TreeBuilder {
       if let first = seen[scalar.text] {
         throw .invalid(
           key.location,
-          message: "duplicate key '\(scalar.text)' (first at line \(first.line), column "
+          message: "duplicate key '\(excerpt(scalar.text))' (first at line \(first.line), column "
             + "\(first.column))")
       }
       seen[scalar.text] = key.location

@@ -221,4 +221,27 @@ import TrainingCore
   @Test func missingFileIsUnreadable() {
     #expect(throws: SweepSpecError.self) { try Sweep.load(path: "/nonexistent/sweep.yaml") }
   }
+
+  @Test func namesWithControlCharactersAreEscapedInMessages() {
+    let error = parseError("name: \"a\\nb\\0c\"\ngrid: {theta: [0.5]}\n")
+    #expect(
+      error?.message == "the sweep name 'a\\nb\\0c' may only hold letters, digits, '.', '_' and '-'"
+    )
+    #expect(error?.description.contains("\0") == false)
+    #expect(error?.description.split(separator: "\n").count == 3)
+  }
+
+  @Test func hugeKeysAndValuesAreCutInMessages() {
+    // An explicit key: libyaml limits implicit ones to 1024 characters.
+    let key = String(repeating: "k", count: 900_000)
+    let error = parseError("? \(key)\n: 1\n")
+    #expect(
+      error?.message.hasPrefix(
+        "unknown key '" + String(repeating: "k", count: 80) + "… (900000 bytes in all)'") == true)
+    #expect((error?.description.utf8.count ?? .max) < 1000)
+    let value = parseError("fixed: {loss: \(String(repeating: "x", count: 900_000))}\n")
+    #expect((value?.description.utf8.count ?? .max) < 1000)
+    let argument = parseError("", overrides: ["theta=" + String(repeating: "9", count: 900_000)])
+    #expect((argument?.description.utf8.count ?? .max) < 1000)
+  }
 }
