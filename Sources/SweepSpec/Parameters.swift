@@ -193,6 +193,10 @@ public enum Parameters {
 
   // MARK: - The registry
 
+  /// 2^53, the largest integer up to which every integer survives a JSON number (a double)
+  /// exactly; larger integers are refused rather than rounded.
+  static let largestInteger = 1 << 53
+
   static let definitions: [ParameterDefinition] = [
     ParameterDefinition(
       "loss", .choice(Loss.allCases.map(\.rawValue)), "the loss whose gradient trains the model",
@@ -236,38 +240,38 @@ public enum Parameters {
       write: { value, config in config.adamEpsilon = value.doubleValue ?? config.adamEpsilon },
       read: { .number($0.adamEpsilon) }),
     ParameterDefinition(
-      "iterations", .integer(1...Int.max), "training steps, numbered 0..<iterations",
-      write: { value, config in config.iterations = value.intValue ?? config.iterations },
+      "iterations", .integer(1...1_000_000_000), "training steps, numbered 0..<iterations",
+      write: { value, config in config.iterations = exactInteger(value) ?? config.iterations },
       read: { .number(Double($0.iterations)) }),
     ParameterDefinition(
       "batch_size", .integer(1...1024), "images per training batch",
-      write: { value, config in config.batchSize = value.intValue ?? config.batchSize },
+      write: { value, config in config.batchSize = exactInteger(value) ?? config.batchSize },
       read: { .number(Double($0.batchSize)) }),
     ParameterDefinition(
       "image_size", .integer(1...1024), "side of the square images in pixels",
-      write: { value, config in config.imageSize = value.intValue ?? config.imageSize },
+      write: { value, config in config.imageSize = exactInteger(value) ?? config.imageSize },
       read: { .number(Double($0.imageSize)) }),
     ParameterDefinition(
-      "eval_images", .integer(1...Int.max), "number of fixed validation images",
-      write: { value, config in config.evalImages = value.intValue ?? config.evalImages },
+      "eval_images", .integer(1...100_000), "number of fixed validation images",
+      write: { value, config in config.evalImages = exactInteger(value) ?? config.evalImages },
       read: { .number(Double($0.evalImages)) }),
     ParameterDefinition(
-      "eval_every", .integer(1...Int.max),
+      "eval_every", .integer(1...largestInteger),
       "validation accuracy on steps that are multiples of this",
-      write: { value, config in config.evalEvery = value.intValue ?? config.evalEvery },
+      write: { value, config in config.evalEvery = exactInteger(value) ?? config.evalEvery },
       read: { .number(Double($0.evalEvery)) }),
     ParameterDefinition(
-      "log_every", .integer(1...Int.max),
+      "log_every", .integer(1...largestInteger),
       "a record for steps that are multiples of this (plus eval steps and the last step)",
-      write: { value, config in config.logEvery = value.intValue ?? config.logEvery },
+      write: { value, config in config.logEvery = exactInteger(value) ?? config.logEvery },
       read: { .number(Double($0.logEvery)) }),
     ParameterDefinition(
       "n_conv", .integer(1...16), "number of 3x3 conv blocks before the 1x1 output conv",
-      write: { value, config in config.convLayers = value.intValue ?? config.convLayers },
+      write: { value, config in config.convLayers = exactInteger(value) ?? config.convLayers },
       read: { .number(Double($0.convLayers)) }),
     ParameterDefinition(
       "filters", .integer(1...256), "output channels of each 3x3 conv",
-      write: { value, config in config.filters = value.intValue ?? config.filters },
+      write: { value, config in config.filters = exactInteger(value) ?? config.filters },
       read: { .number(Double($0.filters)) }),
     ParameterDefinition(
       "track", .losses, "the losses whose values and gradient norms are recorded",
@@ -278,7 +282,7 @@ public enum Parameters {
       },
       read: { .array($0.track.sorted().map { .string($0.rawValue) }) }),
     ParameterDefinition(
-      "seed", .integer(0...(1 << 53)), "the cell seed; set it with `seeds` in a sweep file",
+      "seed", .integer(0...largestInteger), "the cell seed; set it with `seeds` in a sweep file",
       write: { value, config in
         if let seed = value.doubleValue, seed >= 0, seed <= 0x1p53 { config.seed = UInt64(seed) }
       },
@@ -287,6 +291,13 @@ public enum Parameters {
 
   private static let index: [String: Int] = Dictionary(
     uniqueKeysWithValues: definitions.enumerated().map { ($1.name, $0) })
+}
+
+/// The integer of a validated canonical number, exact up to 2^53 (`intValue` stops short of it,
+/// which would make a large valid value silently the default).
+private func exactInteger(_ value: JSONValue) -> Int? {
+  guard case .number(let d) = value, d.rounded() == d, abs(d) <= 0x1p53 else { return nil }
+  return Int(d)
 }
 
 /// A range of real numbers with open or closed ends; `upper == nil` means unbounded.
@@ -382,9 +393,12 @@ struct ParameterDefinition: Sendable {
     case .real(let range):
       let x: Double
       switch input {
-      case .int(let i, _): x = Double(i)
+      case .int(let i, _) where i.magnitude <= UInt(Parameters.largestInteger): x = Double(i)
+      case .int, .hugeInt:
+        throw ValueError(
+          message: "\(name): the integer \(input.display) is beyond 2^53 and would not be kept "
+            + "exactly; write it as a float, e.g. 1.5e17")
       case .float(let d, _): x = d
-      case .hugeInt(let text): x = Double(text) ?? .infinity
       default:
         throw ValueError(message: "\(name): expected a number, got \(input.display)")
       }

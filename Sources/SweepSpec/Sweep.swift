@@ -69,7 +69,13 @@ public struct Sweep: Sendable {
         path: path, reason: "cannot read the sweep file (\(error.localizedDescription))")
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw .unreadable(path: path, reason: "the sweep file is not valid UTF-8")
+      let offset = firstInvalidUTF8Offset(bytes) ?? 0
+      let source = SourceText(origin: .file(path), text: String(decoding: bytes, as: UTF8.self))
+      // Up to `offset` both texts are the same bytes, so the offset maps to the same place.
+      throw .invalid(
+        source.location(byteOffset: offset),
+        message: "the sweep file is not valid UTF-8: byte 0x"
+          + String(bytes[offset], radix: 16, uppercase: true) + " here starts no character")
     }
     return try parse(text: text, path: path, overrides: overrides, maxCells: maxCells)
   }
@@ -94,6 +100,43 @@ public struct Sweep: Sendable {
     sweep.specPath = path
     sweep.specSHA256 = CellID.hexDigest(Array(text.utf8))
     return sweep
+  }
+
+  /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence (an
+  /// overlong form, a surrogate, a stray continuation byte, a truncated sequence), or nil.
+  static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    var i = 0
+    while i < bytes.count {
+      let lead = bytes[i]
+      let length: Int
+      var second: ClosedRange<UInt8> = 0x80...0xBF
+      switch lead {
+      case 0x00...0x7F: length = 1
+      case 0xC2...0xDF: length = 2
+      case 0xE0:
+        length = 3
+        second = 0xA0...0xBF
+      case 0xED:
+        length = 3
+        second = 0x80...0x9F
+      case 0xE1...0xEF: length = 3
+      case 0xF0:
+        length = 4
+        second = 0x90...0xBF
+      case 0xF4:
+        length = 4
+        second = 0x80...0x8F
+      case 0xF1...0xF3: length = 4
+      default: return i
+      }
+      guard i + length <= bytes.count else { return i }
+      for k in 1..<length {
+        let range: ClosedRange<UInt8> = k == 1 ? second : 0x80...0xBF
+        if !range.contains(bytes[i + k]) { return i }
+      }
+      i += length
+    }
+    return nil
   }
 
   /// The file name without directories and extension: `sweeps/paper.yaml` → `paper`.
@@ -301,6 +344,10 @@ struct SweepDraft {
   static func seeds(_ node: YAMLNode) throws(SweepSpecError) -> SeedSpec {
     let limit = 1 << 53
     if let scalar = node.scalar {
+      if case .hugeInt? = scalar.resolved {
+        throw .invalid(
+          node.location, message: "seeds: a count must be in 1...1000000, got \(node.sourceText)")
+      }
       guard case .int(let n)? = scalar.resolved else {
         throw .invalid(
           node.location,
@@ -323,6 +370,10 @@ struct SweepDraft {
     var seeds: [UInt64] = []
     var seen = Set<UInt64>()
     for item in items {
+      if case .hugeInt? = item.scalar?.resolved {
+        throw .invalid(
+          item.location, message: "seeds: a seed must be in 0...\(limit), got \(item.sourceText)")
+      }
       guard case .int(let seed)? = item.scalar?.resolved else {
         throw .invalid(
           item.location, message: "seeds: expected an integer seed, got \(item.sourceText)")

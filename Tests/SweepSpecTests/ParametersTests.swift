@@ -92,7 +92,7 @@ import TrainingCore
     ("learning_rate=0", "--set learning_rate=0: learning_rate must be > 0, got 0"),
     ("learning_rate=.inf", "--set learning_rate=.inf: learning_rate must be > 0, got .inf"),
     ("beta1=1", "--set beta1=1: beta1 must be in [0, 1), got 1"),
-    ("iterations=0", "--set iterations=0: iterations must be >= 1, got 0"),
+    ("iterations=0", "--set iterations=0: iterations must be in 1...1000000000, got 0"),
     ("iterations=1.0", "--set iterations=1.0: iterations: expected an integer, got 1.0"),
     ("batch_size=2000", "--set batch_size=2000: batch_size must be in 1...1024, got 2000"),
     ("filters=257", "--set filters=257: filters must be in 1...256, got 257"),
