@@ -43,6 +43,10 @@ public struct Sweep: Sendable {
   /// The cells in expansion order, without duplicates.
   public var cells: [Cell]
 
+  /// The largest `maxCells` a sweep may be loaded with: beyond it a grid is refused whatever the
+  /// flag says, since its cells would not fit in memory comfortably.
+  public static let maxCellsLimit = 1_000_000
+
   /// Reads, validates and expands the sweep file at `path`, with `--set` overrides applied.
   public static func load(
     path: String, overrides: [String] = [], maxCells: Int = 100_000
@@ -96,7 +100,7 @@ public struct Sweep: Sendable {
       try draft.apply(override: override)
     }
     try draft.check()
-    var sweep = try draft.expand(maxCells: maxCells)
+    var sweep = try draft.expand(maxCells: min(max(maxCells, 0), maxCellsLimit))
     sweep.specPath = path
     sweep.specSHA256 = CellID.hexDigest(Array(text.utf8))
     return sweep

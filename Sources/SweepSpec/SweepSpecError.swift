@@ -34,8 +34,12 @@ public enum SweepSpecError: Error, Sendable, Equatable, CustomStringConvertible 
     case .unreadable(_, let reason): reason
     case .invalid(_, let message): message
     case .tooManyCells(_, let count, let limit):
-      "the sweep expands to \(count) cells, more than the limit of \(limit); "
-        + "raise the limit with --max-cells \(count) or shrink the grid"
+      count <= Sweep.maxCellsLimit
+        ? "the sweep expands to \(count) cells, more than the limit of \(limit); "
+          + "raise the limit with --max-cells \(count) or shrink the grid"
+        : "the sweep expands to \(count == Int.max ? "more than \(Int.max)" : String(count)) "
+          + "cells, more than the limit of \(limit); sweeps of more than "
+          + "\(Sweep.maxCellsLimit) cells are not supported, shrink the grid"
     case .badCellPrefix(let prefix):
       "'\(excerpt(prefix))' is not a cell id: expected 4 to 64 hexadecimal digits"
     case .unknownCell(let prefix): "no cell id starts with '\(excerpt(prefix))'"

@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     if state != nil && dumpState == nil {
       throw ValidationError("--state needs --dump-state STEP")
     }
-    if let dumpState, dumpState < 0 { throw ValidationError("--dump-state must be >= 0") }
+    try checkFlag("--dump-state", dumpState, in: FlagRange.steps)
   }
 
   func run() throws {
@@ -124,6 +124,11 @@ struct Bench: ParsableCommand {
 
   @Option(help: "Training steps per measurement.") var iterations = 2000
   @Option(help: "Measurements per case; the median is reported.") var repeats = 5
+
+  func validate() throws {
+    try checkFlag("--iterations", iterations, in: FlagRange.benchIterations)
+    try checkFlag("--repeats", repeats, in: FlagRange.benchRepeats)
+  }
 
   func run() throws {
     print("single-threaded core benchmark: \(iterations) steps, median of \(repeats)")
