@@ -34,14 +34,14 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
   /// Lowercase hex SHA-256 of `bytes`.
   static func hexDigest(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var out = ""
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
     out.reserveCapacity(64)
     for byte in SHA256.hash(data: bytes) {
       out.append(digits[Int(byte >> 4)])
       out.append(digits[Int(byte & 0x0F)])
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 }
 

@@ -242,7 +242,7 @@ extension SweepDraft {
     }
     var cells: [Cell] = []
     cells.reserveCapacity(total)
-    var seen = Set<CellID>()
+    var seen = Set<CellID>(minimumCapacity: total)
     func addCells(of config: TrainingConfig) {
       var config = config
       for seed in seedList {

@@ -69,24 +69,57 @@ public enum Parameters {
   /// The canonical resolved config: a JSON object with every parameter, defaults included,
   /// snake_case keys, `track` as loss names in canonical order, `seed` as a number.
   public static func canonical(_ config: TrainingConfig) -> JSONValue {
-    var members: [String: JSONValue] = [:]
+    var members = [String: JSONValue](minimumCapacity: definitions.count)
     for definition in definitions {
       members[definition.name] = definition.read(config)
     }
     return .object(members)
   }
 
-  /// `canonical(config).canonicalText`, the text a cell id hashes, written without building a
-  /// dictionary: the same bytes, at a fraction of the cost for grids of many cells.
+  /// `canonical(config).canonicalText`, the text a cell id hashes, written straight from the
+  /// config as bytes: the same text without a dictionary per cell, for grids of many cells.
   public static func canonicalText(_ config: TrainingConfig) -> String {
-    var text = "{"
-    for (position, entry) in sortedByName.enumerated() {
-      if position > 0 { text += "," }
-      text += entry.key
-      text += entry.definition.read(config).canonicalText
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(512)
+    for position in canonicalReads.indices {
+      bytes.append(contentsOf: canonicalKeys[position])
+      appendCanonicalText(of: canonicalReads[position](config), to: &bytes)
     }
-    text += "}"
-    return text
+    bytes.append(UInt8(ascii: "}"))
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the bytes of `value.canonicalText`, with short cuts for the numbers, booleans,
+  /// plain ASCII strings and lists a config holds; anything else goes through `canonicalText`.
+  private static func appendCanonicalText(of value: JSONValue, to bytes: inout [UInt8]) {
+    switch value {
+    case .number(let d) where d.rounded() == d && abs(d) < 1.0e15:
+      // `numberText` writes these as integers (and 0 for -0).
+      var magnitude = UInt64(abs(d))
+      if d < 0 { bytes.append(UInt8(ascii: "-")) }
+      let first = bytes.count
+      repeat {
+        bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+        magnitude /= 10
+      } while magnitude > 0
+      bytes[first...].reverse()
+    case .number(let d): bytes.append(contentsOf: JSONValue.numberText(d).utf8)
+    case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+    case .string(let s)
+    where s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }):
+      // Printable ASCII other than `"` and `\` is written as it is in a JSON string.
+      bytes.append(UInt8(ascii: "\""))
+      bytes.append(contentsOf: s.utf8)
+      bytes.append(UInt8(ascii: "\""))
+    case .array(let items):
+      bytes.append(UInt8(ascii: "["))
+      for (position, item) in items.enumerated() {
+        if position > 0 { bytes.append(UInt8(ascii: ",")) }
+        appendCanonicalText(of: item, to: &bytes)
+      }
+      bytes.append(UInt8(ascii: "]"))
+    default: bytes.append(contentsOf: value.canonicalText.utf8)
+    }
   }
 
   /// The canonical value of the parameter `name` in `config` (`canonical(config)[name]`), or nil
@@ -95,9 +128,13 @@ public enum Parameters {
     index[name].map { definitions[$0].read(config) }
   }
 
-  /// The definitions in the key order of canonical text, each with its quoted key and colon.
-  private static let sortedByName: [(key: String, definition: ParameterDefinition)] =
-    definitions.sorted { $0.name < $1.name }.map { (JSONValue.quoted($0.name) + ":", $0) }
+  /// The definitions in the key order of canonical text (sorted names): each one's quoted key
+  /// with the `{` or `,` before it and the colon after it, and how it reads a config.
+  private static let canonicalKeys: [[UInt8]] = definitions.map(\.name).sorted().enumerated().map {
+    Array((($0.offset == 0 ? "{" : ",") + JSONValue.quoted($0.element) + ":").utf8)
+  }
+  private static let canonicalReads: [@Sendable (TrainingConfig) -> JSONValue] =
+    definitions.sorted { $0.name < $1.name }.map(\.read)
 
   /// The config of a canonical JSON object, e.g. from a manifest, for reruns. Every parameter
   /// must be present, valid, and no other key may appear.

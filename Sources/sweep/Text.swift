@@ -4,9 +4,12 @@ import Foundation
 import Orchestrator
 import SweepSpec
 
-/// Parameters whose values differ between the cells, in registry order.
-func varyingParameters(_ cells: [Cell]) -> [String] {
+/// Parameters whose values differ between the cells, in registry order. Only parameters a
+/// sweep's axes, include entries or seeds set can vary; the others hold their fixed value or
+/// default in every cell, so `sweep` narrows `among` to those.
+func varyingParameters(_ cells: [Cell], among names: Set<String>? = nil) -> [String] {
   Parameters.names.filter { name in
+    if let names, !names.contains(name) { return false }
     guard let first = cells.first.flatMap({ Parameters.value(of: name, in: $0.config) }) else {
       return false
     }
@@ -18,46 +21,60 @@ func varyingParameters(_ cells: [Cell]) -> [String] {
 func alignedTable(_ rows: [[String]]) -> String {
   guard let first = rows.first else { return "" }
   var widths = [Int](repeating: 0, count: first.count)
-  for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-  var text = ""
+  // Widths in characters; for ASCII cells (nearly all) that is the byte count.
+  let counts = rows.map { row in
+    row.map { cell in cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count }
+  }
+  for row in counts { for (i, count) in row.enumerated() { widths[i] = max(widths[i], count) } }
+  var bytes: [UInt8] = []
   for (r, row) in rows.enumerated() {
-    if r > 0 { text += "\n" }
+    if r > 0 { bytes.append(UInt8(ascii: "\n")) }
     for (i, cell) in row.enumerated() {
-      if i > 0 { text += "  " }
-      text += cell
-      if i < row.count - 1, cell.count < widths[i] {
-        text += String(repeating: " ", count: widths[i] - cell.count)
+      if i > 0 { bytes.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: " ")]) }
+      bytes.append(contentsOf: cell.utf8)
+      if i < row.count - 1, counts[r][i] < widths[i] {
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[i] - counts[r][i]))
       }
     }
   }
-  return text
+  return String(decoding: bytes, as: UTF8.self)
 }
 
 func valueText(_ value: JSONValue?) -> String {
   switch value {
   case .string(let s): s
   case .array(let items): "[" + items.map { valueText($0) }.joined(separator: ",") + "]"
+  case .number(let d): JSONValue.numberText(d)
   case .some(let v): v.canonicalText
   case .none: ""
   }
 }
 
 func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
-  let varying = varyingParameters(sweep.cells)
+  let varying = varyingParameters(
+    sweep.cells,
+    among: Set(sweep.axes.map(\.name) + sweep.includes.flatMap { $0.map(\.name) } + ["seed"]))
   var rows = [["id"] + varying + ["GFLOP", "state", "worker"]]
+  rows.reserveCapacity(plan.cells.count + 1)
+  // Cells of one config but for the seed cost the same: format each cost once.
+  var gigaflops: [Double: String] = [:]
   for planned in plan.cells {
-    rows.append(
-      [planned.cell.id.short]
-        + varying.map { valueText(Parameters.value(of: $0, in: planned.cell.config)) } + [
-          String(format: "%.1f", planned.cost / 1e9),
-          planned.done ? "done" : "pending",
-          planned.slot.map { String($0) } ?? "-",
-        ])
+    let cost = gigaflops[planned.cost] ?? String(format: "%.1f", planned.cost / 1e9)
+    gigaflops[planned.cost] = cost
+    var row = [planned.cell.id.short]
+    row.reserveCapacity(varying.count + 4)
+    for name in varying {
+      row.append(valueText(Parameters.value(of: name, in: planned.cell.config)))
+    }
+    row.append(cost)
+    row.append(planned.done ? "done" : "pending")
+    row.append(planned.slot.map { String($0) } ?? "-")
+    rows.append(row)
   }
-  let pending = plan.cells.filter { !$0.done }
+  let pending = plan.cells.count { !$0.done }
   let scope = plan.shard.map { ", shard \($0)" } ?? ""
   var text = "sweep \(sweep.name): \(sweep.cells.count) cells\(scope); "
-  text += "\(plan.cells.count - pending.count) done, \(pending.count) to run\n"
+  text += "\(plan.cells.count - pending) done, \(pending) to run\n"
   text += alignedTable(rows) + "\n\n"
   let loads = plan.slotLoads
   let total = loads.reduce(0, +)
