@@ -259,11 +259,17 @@ extension SweepDraft {
       for entry in combination.includes {
         for setting in includeWriters[entry] { setting.write(setting.value, &config) }
       }
+      if let problem = Parameters.memoryProblem(of: config) {
+        throw .invalid(gridLocation, message: problem)
+      }
       addCells(of: config)
     }
     for entry in added {
       var config = base
       for setting in includeWriters[entry] { setting.write(setting.value, &config) }
+      if let problem = Parameters.memoryProblem(of: config) {
+        throw .invalid(includes[entry].first?.location ?? gridLocation, message: problem)
+      }
       addCells(of: config)
     }
     func settings(_ draft: [DraftSetting]) -> [Sweep.Setting] {

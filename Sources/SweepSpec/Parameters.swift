@@ -136,6 +136,38 @@ public enum Parameters {
   private static let canonicalReads: [@Sendable (TrainingConfig) -> JSONValue] =
     definitions.sorted { $0.name < $1.name }.map(\.read)
 
+  /// Cells whose buffers would take more than this many bytes are refused: 16 GiB, some 1000
+  /// times the reference cell.
+  public static let maxCellBytes = 16.0 * 1024 * 1024 * 1024
+
+  /// The bytes a cell's buffers take, estimated from the core's layout: the training batch's
+  /// activations and their gradients, the validation set's activations, and the parameters with
+  /// their gradients and moments (batch norm assumed on, so an upper bound).
+  public static func estimatedBytes(of config: TrainingConfig) -> Double {
+    let pixels = Double(config.imageSize) * Double(config.imageSize)
+    let train = Double(config.batchSize) * pixels
+    let eval = Double(config.evalImages) * pixels
+    let layers = Double(config.convLayers)
+    let filters = Double(config.filters)
+    let parameters = layers * (9 * filters * filters + 3 * filters) + filters + 1
+    let floats =
+      train * (11 + 11 * layers * filters) + eval * (7 + 4 * layers * filters)
+      + 9 * filters * filters + 8 * parameters
+    return 4 * floats
+  }
+
+  /// Nil when a cell of `config` fits in `maxCellBytes`, else what is wrong: each parameter is in
+  /// its range, but image_size 1024 with batch_size 1024 and 256 filters would need terabytes.
+  public static func memoryProblem(of config: TrainingConfig) -> String? {
+    let bytes = estimatedBytes(of: config)
+    guard bytes > maxCellBytes else { return nil }
+    let gibibytes = (bytes / (1024 * 1024 * 1024) * 10).rounded() / 10
+    return "a cell with batch_size \(config.batchSize), eval_images \(config.evalImages), "
+      + "image_size \(config.imageSize), n_conv \(config.convLayers) and filters "
+      + "\(config.filters) needs about \(JSONValue.numberText(gibibytes)) GiB for its buffers, more "
+      + "than the limit of 16 GiB; lower some of them"
+  }
+
   /// The config of a canonical JSON object, e.g. from a manifest, for reruns. Every parameter
   /// must be present, valid, and no other key may appear.
   public static func config(fromCanonical json: JSONValue) throws(SweepSpecError) -> TrainingConfig
@@ -162,6 +194,7 @@ public enum Parameters {
       }
       definition.write(canonical, &config)
     }
+    if let problem = memoryProblem(of: config) { throw .invalid(here, message: problem) }
     return config
   }
 

@@ -39,6 +39,7 @@ struct Train: ParsableCommand {
       let (key, value) = try Parameters.assignment(text, flag: "")
       try Parameters.apply(key, value, to: &config)
     }
+    if let problem = Parameters.memoryProblem(of: config) { throw ValidationError(problem) }
     if let step = dumpState, let path = state {
       guard step < config.iterations else {
         throw ValidationError(

@@ -75,6 +75,10 @@ private func scratchDirectory() throws -> URL {
     ["train", "--dump-state", "99999999999999999", "--state", "/nonexistent/s.json"],
     "--dump-state must be in 0...9007199254740992"
   ),
+  (
+    ["train", "batch_size=1024", "image_size=1024", "filters=256"],
+    "GiB for its buffers, more than the limit of 16 GiB"
+  ),
   (["bench", "--iterations", "99999999999"], "--iterations must be in 1...1000000"),
   (["bench", "--repeats", "0"], "--repeats must be in 1...1000, got 0"),
   (["slurm", "sweeps/smoke.yaml", "--tasks", "9999999999999"], "--tasks must be in 1...1000000"),

@@ -176,4 +176,21 @@ import TrainingCore
     #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .object(members)) }
     #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .array([])) }
   }
+
+  @Test func cellsTooLargeForMemoryAreRefused() throws {
+    #expect(Parameters.memoryProblem(of: TrainingConfig()) == nil)
+    #expect(Parameters.estimatedBytes(of: TrainingConfig()) < 100_000_000)
+    let error = parseError("fixed: {batch_size: 1024, image_size: 1024, filters: 256}\n")
+    #expect(
+      error?.message.hasPrefix(
+        "a cell with batch_size 1024, eval_images 100, image_size 1024, n_conv 2 and filters 256 "
+          + "needs about ") == true, "\(String(describing: error))")
+    #expect(
+      error?.message.hasSuffix(
+        "GiB for its buffers, more than the limit of 16 GiB; lower some of them") == true)
+    var members = try #require(Parameters.canonical(TrainingConfig()).objectValue)
+    members["image_size"] = .number(1024)
+    members["batch_size"] = .number(1024)
+    #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .object(members)) }
+  }
 }
