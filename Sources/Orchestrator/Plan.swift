@@ -34,7 +34,8 @@ public struct Plan: Sendable {
     // to open a manifest per cell (100,000 failed opens for a fresh grid).
     let present = Set(
       (try? FileManager.default.contentsOfDirectory(atPath: "\(sweepDirectory)/cells")) ?? [])
-    var cells = sweep.cells.filter { shard?.contains($0.id) ?? true }.map {
+    let chosen = shard.map { part in sweep.cells.filter { part.contains($0.id) } } ?? sweep.cells
+    var cells = chosen.map {
       PlannedCell(
         cell: $0, cost: estimatedFLOPs(of: $0.config),
         done: present.contains("\($0.id.hex).json")

@@ -128,6 +128,12 @@ public enum Parameters {
     index[name].map { definitions[$0].read(config) }
   }
 
+  /// How to read the canonical value of the parameter `name` (nil for an unknown name), looked up
+  /// once for tables of many cells.
+  public static func reader(of name: String) -> (@Sendable (TrainingConfig) -> JSONValue)? {
+    index[name].map { definitions[$0].read }
+  }
+
   /// The definitions in the key order of canonical text (sorted names): each one's quoted key
   /// with the `{` or `,` before it and the colon after it, and how it reads a config.
   private static let canonicalKeys: [[UInt8]] = definitions.map(\.name).sorted().enumerated().map {

@@ -27,10 +27,14 @@ func alignedTable(_ rows: [[String]]) -> String {
   }
   for row in counts { for (i, count) in row.enumerated() { widths[i] = max(widths[i], count) } }
   var bytes: [UInt8] = []
+  bytes.reserveCapacity(rows.count * (widths.reduce(0, +) + 2 * widths.count))
   for (r, row) in rows.enumerated() {
     if r > 0 { bytes.append(UInt8(ascii: "\n")) }
     for (i, cell) in row.enumerated() {
-      if i > 0 { bytes.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: " ")]) }
+      if i > 0 {
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(UInt8(ascii: " "))
+      }
       bytes.append(contentsOf: cell.utf8)
       if i < row.count - 1, counts[r][i] < widths[i] {
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[i] - counts[r][i]))
@@ -58,14 +62,13 @@ func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
   rows.reserveCapacity(plan.cells.count + 1)
   // Cells of one config but for the seed cost the same: format each cost once.
   var gigaflops: [Double: String] = [:]
+  let readers = varying.compactMap { Parameters.reader(of: $0) }
   for planned in plan.cells {
     let cost = gigaflops[planned.cost] ?? String(format: "%.1f", planned.cost / 1e9)
     gigaflops[planned.cost] = cost
     var row = [planned.cell.id.short]
     row.reserveCapacity(varying.count + 4)
-    for name in varying {
-      row.append(valueText(Parameters.value(of: name, in: planned.cell.config)))
-    }
+    for read in readers { row.append(valueText(read(planned.cell.config))) }
     row.append(cost)
     row.append(planned.done ? "done" : "pending")
     row.append(planned.slot.map { String($0) } ?? "-")
