@@ -1,6 +1,7 @@
 // Which cells of a sweep run where: the shard's cells, which are already done, their estimated
 // cost, and a longest-first assignment to worker slots.
 import Artifacts
+import Foundation
 import SweepSpec
 import TrainingCore
 
@@ -29,10 +30,17 @@ public struct Plan: Sendable {
     self.sweepDirectory = sweepDirectory
     self.shard = shard
     self.jobs = max(1, jobs)
-    var cells = sweep.cells.filter { shard?.contains($0.id) ?? true }.map {
+    // Only cells whose manifest is in the directory can be done: list it once rather than try
+    // to open a manifest per cell (100,000 failed opens for a fresh grid).
+    let present = Set(
+      (try? FileManager.default.contentsOfDirectory(atPath: "\(sweepDirectory)/cells")) ?? [])
+    let chosen = shard.map { part in sweep.cells.filter { part.contains($0.id) } } ?? sweep.cells
+    var cells = chosen.map {
       PlannedCell(
         cell: $0, cost: estimatedFLOPs(of: $0.config),
-        done: cellIsDone(sweepDirectory: sweepDirectory, hex: $0.id.hex), slot: nil)
+        done: present.contains("\($0.id.hex).json")
+          && cellIsDone(sweepDirectory: sweepDirectory, hex: $0.id.hex),
+        slot: nil)
     }
     var load = [Double](repeating: 0, count: self.jobs)
     for index in Plan.longestFirst(cells) {

@@ -23,9 +23,9 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
     self.hex = CellID.hexDigest(Array(CellID.hashedText(config: config).utf8))
   }
 
-  /// The text an id hashes (docs/FORMATS.md).
+  /// The text an id hashes (docs/SWEEPS.md).
   public static func hashedText(config: TrainingConfig) -> String {
-    Parameters.canonical(config).canonicalText + "\n" + "core:" + coreSemanticsVersion + "\n"
+    Parameters.canonicalText(config) + "\n" + "core:" + coreSemanticsVersion + "\n"
       + "numerics:" + numericFingerprint
   }
 
@@ -40,14 +40,14 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
   /// Lowercase hex SHA-256 of `bytes`.
   static func hexDigest(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var out = ""
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
     out.reserveCapacity(64)
     for byte in SHA256.hash(data: bytes) {
       out.append(digits[Int(byte >> 4)])
       out.append(digits[Int(byte & 0x0F)])
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 }
 

@@ -33,7 +33,7 @@ extension SweepDraft {
     guard Parameters.names.contains(key) else {
       throw .invalid(
         here,
-        message: "unknown parameter '\(key)'"
+        message: "unknown parameter '\(excerpt(key))'"
           + Suggestions.hint(
             for: key,
             in: Parameters.names.filter { $0 != "seed" } + ["name", "description", "seeds"]))

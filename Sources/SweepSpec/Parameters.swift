@@ -48,10 +48,10 @@ public enum Parameters {
     do {
       parsed = try YAMLReader.parse(valueText, source: source)
     } catch {
-      throw .invalid(here, message: "\(key): \(error.message)")
+      throw .invalid(here, message: "\(excerpt(key)): \(error.message)")
     }
     guard let parsed, parsed.mapping == nil, parsed.scalar?.resolved != .null else {
-      throw .invalid(here, message: "\(key): expected a value after '='")
+      throw .invalid(here, message: "\(excerpt(key)): expected a value after '='")
     }
     return (key, relocated(parsed, to: here))
   }
@@ -69,11 +69,109 @@ public enum Parameters {
   /// The canonical resolved config: a JSON object with every parameter, defaults included,
   /// snake_case keys, `track` as loss names in canonical order, `seed` as a number.
   public static func canonical(_ config: TrainingConfig) -> JSONValue {
-    var members: [String: JSONValue] = [:]
+    var members = [String: JSONValue](minimumCapacity: definitions.count)
     for definition in definitions {
       members[definition.name] = definition.read(config)
     }
     return .object(members)
+  }
+
+  /// `canonical(config).canonicalText`, the text a cell id hashes, written straight from the
+  /// config as bytes: the same text without a dictionary per cell, for grids of many cells.
+  public static func canonicalText(_ config: TrainingConfig) -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(512)
+    for position in canonicalReads.indices {
+      bytes.append(contentsOf: canonicalKeys[position])
+      appendCanonicalText(of: canonicalReads[position](config), to: &bytes)
+    }
+    bytes.append(UInt8(ascii: "}"))
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the bytes of `value.canonicalText`, with short cuts for the numbers, booleans,
+  /// plain ASCII strings and lists a config holds; anything else goes through `canonicalText`.
+  private static func appendCanonicalText(of value: JSONValue, to bytes: inout [UInt8]) {
+    switch value {
+    case .number(let d) where d.rounded() == d && abs(d) < 1.0e15:
+      // `numberText` writes these as integers (and 0 for -0).
+      var magnitude = UInt64(abs(d))
+      if d < 0 { bytes.append(UInt8(ascii: "-")) }
+      let first = bytes.count
+      repeat {
+        bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+        magnitude /= 10
+      } while magnitude > 0
+      bytes[first...].reverse()
+    case .number(let d): bytes.append(contentsOf: JSONValue.numberText(d).utf8)
+    case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+    case .string(let s)
+    where s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }):
+      // Printable ASCII other than `"` and `\` is written as it is in a JSON string.
+      bytes.append(UInt8(ascii: "\""))
+      bytes.append(contentsOf: s.utf8)
+      bytes.append(UInt8(ascii: "\""))
+    case .array(let items):
+      bytes.append(UInt8(ascii: "["))
+      for (position, item) in items.enumerated() {
+        if position > 0 { bytes.append(UInt8(ascii: ",")) }
+        appendCanonicalText(of: item, to: &bytes)
+      }
+      bytes.append(UInt8(ascii: "]"))
+    default: bytes.append(contentsOf: value.canonicalText.utf8)
+    }
+  }
+
+  /// The canonical value of the parameter `name` in `config` (`canonical(config)[name]`), or nil
+  /// for an unknown name.
+  public static func value(of name: String, in config: TrainingConfig) -> JSONValue? {
+    index[name].map { definitions[$0].read(config) }
+  }
+
+  /// How to read the canonical value of the parameter `name` (nil for an unknown name), looked up
+  /// once for tables of many cells.
+  public static func reader(of name: String) -> (@Sendable (TrainingConfig) -> JSONValue)? {
+    index[name].map { definitions[$0].read }
+  }
+
+  /// The definitions in the key order of canonical text (sorted names): each one's quoted key
+  /// with the `{` or `,` before it and the colon after it, and how it reads a config.
+  private static let canonicalKeys: [[UInt8]] = definitions.map(\.name).sorted().enumerated().map {
+    Array((($0.offset == 0 ? "{" : ",") + JSONValue.quoted($0.element) + ":").utf8)
+  }
+  private static let canonicalReads: [@Sendable (TrainingConfig) -> JSONValue] =
+    definitions.sorted { $0.name < $1.name }.map(\.read)
+
+  /// Cells whose buffers would take more than this many bytes are refused: 16 GiB, some 1000
+  /// times the reference cell.
+  public static let maxCellBytes = 16.0 * 1024 * 1024 * 1024
+
+  /// The bytes a cell's buffers take, estimated from the core's layout: the training batch's
+  /// activations and their gradients, the validation set's activations, and the parameters with
+  /// their gradients and moments (batch norm assumed on, so an upper bound).
+  public static func estimatedBytes(of config: TrainingConfig) -> Double {
+    let pixels = Double(config.imageSize) * Double(config.imageSize)
+    let train = Double(config.batchSize) * pixels
+    let eval = Double(config.evalImages) * pixels
+    let layers = Double(config.convLayers)
+    let filters = Double(config.filters)
+    let parameters = layers * (9 * filters * filters + 3 * filters) + filters + 1
+    let floats =
+      train * (11 + 11 * layers * filters) + eval * (7 + 4 * layers * filters)
+      + 9 * filters * filters + 8 * parameters
+    return 4 * floats
+  }
+
+  /// Nil when a cell of `config` fits in `maxCellBytes`, else what is wrong: each parameter is in
+  /// its range, but image_size 1024 with batch_size 1024 and 256 filters would need terabytes.
+  public static func memoryProblem(of config: TrainingConfig) -> String? {
+    let bytes = estimatedBytes(of: config)
+    guard bytes > maxCellBytes else { return nil }
+    let gibibytes = (bytes / (1024 * 1024 * 1024) * 10).rounded() / 10
+    return "a cell with batch_size \(config.batchSize), eval_images \(config.evalImages), "
+      + "image_size \(config.imageSize), n_conv \(config.convLayers) and filters "
+      + "\(config.filters) needs about \(JSONValue.numberText(gibibytes)) GiB for its buffers, more "
+      + "than the limit of 16 GiB; lower some of them"
   }
 
   /// The config of a canonical JSON object, e.g. from a manifest, for reruns. Every parameter
@@ -86,7 +184,8 @@ public enum Parameters {
     }
     for key in members.keys.sorted() where index[key] == nil {
       throw .invalid(
-        here, message: "unknown parameter '\(key)'" + Suggestions.hint(for: key, in: names))
+        here,
+        message: "unknown parameter '\(excerpt(key))'" + Suggestions.hint(for: key, in: names))
     }
     var config = TrainingConfig()
     for definition in definitions {
@@ -101,6 +200,7 @@ public enum Parameters {
       }
       definition.write(canonical, &config)
     }
+    if let problem = memoryProblem(of: config) { throw .invalid(here, message: problem) }
     return config
   }
 
@@ -112,7 +212,8 @@ public enum Parameters {
   ) throws(SweepSpecError) -> ParameterDefinition {
     guard let position = index[key] else {
       throw .invalid(
-        location, message: "unknown parameter '\(key)'" + Suggestions.hint(for: key, in: names))
+        location,
+        message: "unknown parameter '\(excerpt(key))'" + Suggestions.hint(for: key, in: names))
     }
     return definitions[position]
   }
@@ -132,6 +233,15 @@ public enum Parameters {
   static func write(_ name: String, _ value: JSONValue, to config: inout TrainingConfig) {
     guard let position = index[name] else { return }
     definitions[position].write(value, &config)
+  }
+
+  /// The setter of the parameter `name` for already validated canonical values (a no-op for an
+  /// unknown name), looked up once for loops over many cells.
+  static func writer(
+    of name: String
+  ) -> @Sendable (JSONValue, inout TrainingConfig) -> Void {
+    guard let position = index[name] else { return { _, _ in } }
+    return definitions[position].write
   }
 
   /// A canonical value as people read it: `adam`, `0.5`, `true`, `[cce, dice]`.
@@ -158,6 +268,10 @@ public enum Parameters {
   }
 
   // MARK: - The registry
+
+  /// 2^53, the largest integer up to which every integer survives a JSON number (a double)
+  /// exactly; larger integers are refused rather than rounded.
+  static let largestInteger = 1 << 53
 
   static let definitions: [ParameterDefinition] = [
     ParameterDefinition(
@@ -217,38 +331,38 @@ public enum Parameters {
       write: { value, config in config.adamEpsilon = value.doubleValue ?? config.adamEpsilon },
       read: { .number($0.adamEpsilon) }),
     ParameterDefinition(
-      "iterations", .integer(1...Int.max), "training steps, numbered 0..<iterations",
-      write: { value, config in config.iterations = value.intValue ?? config.iterations },
+      "iterations", .integer(1...1_000_000_000), "training steps, numbered 0..<iterations",
+      write: { value, config in config.iterations = exactInteger(value) ?? config.iterations },
       read: { .number(Double($0.iterations)) }),
     ParameterDefinition(
       "batch_size", .integer(1...1024), "images per training batch",
-      write: { value, config in config.batchSize = value.intValue ?? config.batchSize },
+      write: { value, config in config.batchSize = exactInteger(value) ?? config.batchSize },
       read: { .number(Double($0.batchSize)) }),
     ParameterDefinition(
       "image_size", .integer(1...1024), "side of the square images in pixels",
-      write: { value, config in config.imageSize = value.intValue ?? config.imageSize },
+      write: { value, config in config.imageSize = exactInteger(value) ?? config.imageSize },
       read: { .number(Double($0.imageSize)) }),
     ParameterDefinition(
-      "eval_images", .integer(1...Int.max), "number of fixed validation images",
-      write: { value, config in config.evalImages = value.intValue ?? config.evalImages },
+      "eval_images", .integer(1...100_000), "number of fixed validation images",
+      write: { value, config in config.evalImages = exactInteger(value) ?? config.evalImages },
       read: { .number(Double($0.evalImages)) }),
     ParameterDefinition(
-      "eval_every", .integer(1...Int.max),
+      "eval_every", .integer(1...largestInteger),
       "validation accuracy on steps that are multiples of this",
-      write: { value, config in config.evalEvery = value.intValue ?? config.evalEvery },
+      write: { value, config in config.evalEvery = exactInteger(value) ?? config.evalEvery },
       read: { .number(Double($0.evalEvery)) }),
     ParameterDefinition(
-      "log_every", .integer(1...Int.max),
+      "log_every", .integer(1...largestInteger),
       "a record for steps that are multiples of this (plus eval steps and the last step)",
-      write: { value, config in config.logEvery = value.intValue ?? config.logEvery },
+      write: { value, config in config.logEvery = exactInteger(value) ?? config.logEvery },
       read: { .number(Double($0.logEvery)) }),
     ParameterDefinition(
       "n_conv", .integer(1...16), "number of 3x3 conv blocks before the 1x1 output conv",
-      write: { value, config in config.convLayers = value.intValue ?? config.convLayers },
+      write: { value, config in config.convLayers = exactInteger(value) ?? config.convLayers },
       read: { .number(Double($0.convLayers)) }),
     ParameterDefinition(
       "filters", .integer(1...256), "output channels of each 3x3 conv",
-      write: { value, config in config.filters = value.intValue ?? config.filters },
+      write: { value, config in config.filters = exactInteger(value) ?? config.filters },
       read: { .number(Double($0.filters)) }),
     ParameterDefinition(
       "track", .losses, "the losses whose values and gradient norms are recorded",
@@ -259,7 +373,7 @@ public enum Parameters {
       },
       read: { .array($0.track.sorted().map { .string($0.rawValue) }) }),
     ParameterDefinition(
-      "seed", .integer(0...(1 << 53)), "the cell seed; set it with `seeds` in a sweep file",
+      "seed", .integer(0...largestInteger), "the cell seed; set it with `seeds` in a sweep file",
       write: { value, config in
         if let seed = value.doubleValue, seed >= 0, seed <= 0x1p53 { config.seed = UInt64(seed) }
       },
@@ -268,6 +382,13 @@ public enum Parameters {
 
   private static let index: [String: Int] = Dictionary(
     uniqueKeysWithValues: definitions.enumerated().map { ($1.name, $0) })
+}
+
+/// The integer of a validated canonical number, exact up to 2^53 (`intValue` stops short of it,
+/// which would make a large valid value silently the default).
+private func exactInteger(_ value: JSONValue) -> Int? {
+  guard case .number(let d) = value, d.rounded() == d, abs(d) <= 0x1p53 else { return nil }
+  return Int(d)
 }
 
 /// A range of real numbers with open or closed ends; `upper == nil` means unbounded.
@@ -351,7 +472,7 @@ struct ParameterDefinition: Sendable {
       }
       guard options.contains(s) else {
         throw ValueError(
-          message: "\(name): expected \(kind.accepts), got '\(s)'"
+          message: "\(name): expected \(kind.accepts), got '\(excerpt(s))'"
             + Suggestions.hint(for: s, in: options))
       }
       return .string(s)
@@ -363,9 +484,12 @@ struct ParameterDefinition: Sendable {
     case .real(let range):
       let x: Double
       switch input {
-      case .int(let i, _): x = Double(i)
+      case .int(let i, _) where i.magnitude <= UInt(Parameters.largestInteger): x = Double(i)
+      case .int, .hugeInt:
+        throw ValueError(
+          message: "\(name): the integer \(input.display) is beyond 2^53 and would not be kept "
+            + "exactly; write it as a float, e.g. 1.5e17")
       case .float(let d, _): x = d
-      case .hugeInt(let text): x = Double(text) ?? .infinity
       default:
         throw ValueError(message: "\(name): expected a number, got \(input.display)")
       }
@@ -409,7 +533,7 @@ struct ParameterDefinition: Sendable {
               + hint)
         }
         guard !losses.contains(loss) else {
-          throw ValueError(message: "\(name) lists '\(s)' more than once")
+          throw ValueError(message: "\(name) lists '\(excerpt(s))' more than once")
         }
         losses.append(loss)
       }
@@ -474,15 +598,17 @@ indirect enum ParameterInput {
     }
   }
 
-  /// How the value is quoted in messages.
-  var display: String {
+  /// How the value is quoted in messages, escaped and cut to a length.
+  var display: String { excerpt(writtenText) }
+
+  private var writtenText: String {
     switch self {
     case .null: "nothing (null)"
     case .bool(let b): b ? "true" : "false"
     case .int(_, let text), .float(_, let text): text
     case .hugeInt(let text): text
     case .string(let s): "'\(s)'"
-    case .list(let items): "[" + items.map(\.display).joined(separator: ", ") + "]"
+    case .list(let items): "[" + items.map(\.writtenText).joined(separator: ", ") + "]"
     case .mapping: "a mapping"
     case .badTag(let text): "'\(text)' (a tag that does not fit its value)"
     }

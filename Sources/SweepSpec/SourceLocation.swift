@@ -40,11 +40,11 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     hasher.combine(column)
   }
 
-  /// `path:line:column` for files, the argument for arguments.
+  /// `path:line:column` for files, the argument for arguments (escaped and cut to a length).
   public var description: String {
     switch origin {
-    case .file(let path): "\(path):\(line):\(column)"
-    case .argument(let argument): argument
+    case .file(let path): "\(excerpt(path, limit: 300)):\(line):\(column)"
+    case .argument(let argument): excerpt(argument, limit: 120)
     case .canonicalConfig: "canonical config"
     }
   }

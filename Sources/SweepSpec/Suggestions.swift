@@ -1,8 +1,13 @@
 // "Did you mean …?" for misspelt keys and values: the closest candidate by edit distance.
 
 enum Suggestions {
+  /// Words longer than this get no suggestion: no typo of a name is that long, and the edit
+  /// distance of a 900 KB value would cost seconds.
+  static let maxWordLength = 64
+
   /// The candidate closest to `word`, if it is close enough to be a likely typo.
   static func closest(to word: String, in candidates: [String]) -> String? {
+    guard word.utf8.count <= maxWordLength * 4, word.count <= maxWordLength else { return nil }
     let lowered = word.lowercased()
     var best: (name: String, distance: Int)?
     for candidate in candidates {
@@ -29,19 +34,22 @@ enum Suggestions {
     let b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var rows = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-    for i in 0...a.count { rows[i][0] = i }
-    for j in 0...b.count { rows[0][j] = j }
+    // Three rolling rows (i - 2, i - 1, i) instead of the whole table.
+    var before = [Int](repeating: 0, count: b.count + 1)
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
+      current[0] = i
       for j in 1...b.count {
         let cost = a[i - 1] == b[j - 1] ? 0 : 1
-        var best = min(rows[i - 1][j - 1] + cost, rows[i - 1][j] + 1, rows[i][j - 1] + 1)
+        var best = min(previous[j - 1] + cost, previous[j] + 1, current[j - 1] + 1)
         if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-          best = min(best, rows[i - 2][j - 2] + 1)
+          best = min(best, before[j - 2] + 1)
         }
-        rows[i][j] = best
+        current[j] = best
       }
+      (before, previous, current) = (previous, current, before)
     }
-    return rows[a.count][b.count]
+    return previous[b.count]
   }
 }

@@ -43,6 +43,10 @@ public struct Sweep: Sendable {
   /// The cells in expansion order, without duplicates.
   public var cells: [Cell]
 
+  /// The largest `maxCells` a sweep may be loaded with: beyond it a grid is refused whatever the
+  /// flag says, since its cells would not fit in memory comfortably.
+  public static let maxCellsLimit = 1_000_000
+
   /// Reads, validates and expands the sweep file at `path`, with `--set` overrides applied.
   public static func load(
     path: String, overrides: [String] = [], maxCells: Int = 100_000
@@ -69,7 +73,13 @@ public struct Sweep: Sendable {
         path: path, reason: "cannot read the sweep file (\(error.localizedDescription))")
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
-      throw .unreadable(path: path, reason: "the sweep file is not valid UTF-8")
+      let offset = firstInvalidUTF8Offset(bytes) ?? 0
+      let source = SourceText(origin: .file(path), text: String(decoding: bytes, as: UTF8.self))
+      // Up to `offset` both texts are the same bytes, so the offset maps to the same place.
+      throw .invalid(
+        source.location(byteOffset: offset),
+        message: "the sweep file is not valid UTF-8: byte 0x"
+          + String(bytes[offset], radix: 16, uppercase: true) + " here starts no character")
     }
     return try parse(text: text, path: path, overrides: overrides, maxCells: maxCells)
   }
@@ -90,10 +100,47 @@ public struct Sweep: Sendable {
       try draft.apply(override: override)
     }
     try draft.check()
-    var sweep = try draft.expand(maxCells: maxCells)
+    var sweep = try draft.expand(maxCells: min(max(maxCells, 0), maxCellsLimit))
     sweep.specPath = path
     sweep.specSHA256 = CellID.hexDigest(Array(text.utf8))
     return sweep
+  }
+
+  /// The offset of the first byte that does not belong to a well-formed UTF-8 sequence (an
+  /// overlong form, a surrogate, a stray continuation byte, a truncated sequence), or nil.
+  static func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int? {
+    var i = 0
+    while i < bytes.count {
+      let lead = bytes[i]
+      let length: Int
+      var second: ClosedRange<UInt8> = 0x80...0xBF
+      switch lead {
+      case 0x00...0x7F: length = 1
+      case 0xC2...0xDF: length = 2
+      case 0xE0:
+        length = 3
+        second = 0xA0...0xBF
+      case 0xED:
+        length = 3
+        second = 0x80...0x9F
+      case 0xE1...0xEF: length = 3
+      case 0xF0:
+        length = 4
+        second = 0x90...0xBF
+      case 0xF4:
+        length = 4
+        second = 0x80...0x8F
+      case 0xF1...0xF3: length = 4
+      default: return i
+      }
+      guard i + length <= bytes.count else { return i }
+      for k in 1..<length {
+        let range: ClosedRange<UInt8> = k == 1 ? second : 0x80...0xBF
+        if !range.contains(bytes[i + k]) { return i }
+      }
+      i += length
+    }
+    return nil
   }
 
   /// The file name without directories and extension: `sweeps/paper.yaml` → `paper`.
@@ -107,15 +154,15 @@ public struct Sweep: Sendable {
   static func problem(withName name: String) -> String? {
     if name.isEmpty { return "the sweep name is empty" }
     if name.count > 100 { return "the sweep name is \(name.count) characters, more than 100" }
-    if name.hasPrefix(".") { return "the sweep name '\(name)' starts with '.'" }
-    if name.contains("..") { return "the sweep name '\(name)' contains '..'" }
+    if name.hasPrefix(".") { return "the sweep name '\(excerpt(name))' starts with '.'" }
+    if name.contains("..") { return "the sweep name '\(excerpt(name))' contains '..'" }
     let allowed = name.unicodeScalars.allSatisfy {
       $0.isASCII
         && ($0.properties.isAlphabetic || ("0"..."9").contains($0)
           || "._-".unicodeScalars.contains($0))
     }
     if !allowed {
-      return "the sweep name '\(name)' may only hold letters, digits, '.', '_' and '-'"
+      return "the sweep name '\(excerpt(name))' may only hold letters, digits, '.', '_' and '-'"
     }
     return nil
   }
@@ -174,6 +221,8 @@ struct SweepDraft {
   var seeds: Located<SeedSpec>
   var excludes: [[DraftSetting]] = []
   var includes: [[DraftSetting]] = []
+  /// Where the `exclude` key was written, for an exclude that leaves nothing.
+  var excludeLocation: SourceLocation?
 
   init(root: YAMLNode, defaultName: String, top: SourceLocation) throws(SweepSpecError) {
     guard let pairs = root.mapping else {
@@ -203,13 +252,15 @@ struct SweepDraft {
         seeds = Located(value: try Self.seeds(pair.value), location: pair.value.location)
       case "fixed": fixed = try Self.settings(pair.value, what: "fixed")
       case "include": includes = try Self.entries(pair.value, what: "include")
-      case "exclude": excludes = try Self.entries(pair.value, what: "exclude")
+      case "exclude":
+        excludeLocation = pair.key.location
+        excludes = try Self.entries(pair.value, what: "exclude")
       default:
         // `x-` keys are free for anchors and notes, as in Compose files.
         if key.hasPrefix("x-") { continue }
         throw .invalid(
           pair.key.location,
-          message: "unknown key '\(key)'" + Self.hint(for: key) + " (a sweep file has "
+          message: "unknown key '\(excerpt(key))'" + Self.hint(for: key) + " (a sweep file has "
             + SweepDraft.topLevelKeys.joined(separator: ", ") + ", and x-… keys for anchors)")
       }
     }
@@ -281,9 +332,10 @@ struct SweepDraft {
           + "to track one set of losses in every cell, put track under fixed")
     }
     var values: [JSONValue] = []
+    var seen = Set<JSONValue>()
     for item in items {
       let value = try Parameters.canonicalValue(of: definition, item)
-      if values.contains(value) {
+      if !seen.insert(value).inserted {
         throw .invalid(
           item.location,
           message: "axis '\(name)' lists \(Parameters.displayText(value)) more than once")
@@ -296,6 +348,10 @@ struct SweepDraft {
   static func seeds(_ node: YAMLNode) throws(SweepSpecError) -> SeedSpec {
     let limit = 1 << 53
     if let scalar = node.scalar {
+      if case .hugeInt? = scalar.resolved {
+        throw .invalid(
+          node.location, message: "seeds: a count must be in 1...1000000, got \(node.sourceText)")
+      }
       guard case .int(let n)? = scalar.resolved else {
         throw .invalid(
           node.location,
@@ -316,7 +372,12 @@ struct SweepDraft {
       throw .invalid(node.location, message: "seeds: the list is empty; give at least one seed")
     }
     var seeds: [UInt64] = []
+    var seen = Set<UInt64>()
     for item in items {
+      if case .hugeInt? = item.scalar?.resolved {
+        throw .invalid(
+          item.location, message: "seeds: a seed must be in 0...\(limit), got \(item.sourceText)")
+      }
       guard case .int(let seed)? = item.scalar?.resolved else {
         throw .invalid(
           item.location, message: "seeds: expected an integer seed, got \(item.sourceText)")
@@ -324,7 +385,7 @@ struct SweepDraft {
       guard seed >= 0, seed <= limit else {
         throw .invalid(item.location, message: "seeds: a seed must be in 0...\(limit), got \(seed)")
       }
-      guard !seeds.contains(UInt64(seed)) else {
+      guard seen.insert(UInt64(seed)).inserted else {
         throw .invalid(item.location, message: "seeds: seed \(seed) is listed more than once")
       }
       seeds.append(UInt64(seed))

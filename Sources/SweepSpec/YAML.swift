@@ -38,13 +38,15 @@ public struct YAMLNode: Sendable {
     return nil
   }
 
-  /// The node as the user wrote it, roughly: for messages.
-  public var sourceText: String {
+  /// The node as the user wrote it, roughly, escaped and cut to a length for messages.
+  public var sourceText: String { excerpt(writtenText) }
+
+  private var writtenText: String {
     switch content {
     case .scalar(let scalar): scalar.isPlain ? scalar.text : "\"\(scalar.text)\""
-    case .sequence(let items): "[" + items.map(\.sourceText).joined(separator: ", ") + "]"
+    case .sequence(let items): "[" + items.map(\.writtenText).joined(separator: ", ") + "]"
     case .mapping(let pairs):
-      "{" + pairs.map { "\($0.key.sourceText): \($0.value.sourceText)" }.joined(separator: ", ")
+      "{" + pairs.map { "\($0.key.writtenText): \($0.value.writtenText)" }.joined(separator: ", ")
         + "}"
     }
   }
@@ -243,6 +245,50 @@ enum YAMLReader {
     var location: SourceLocation
   }
 
+  private static let coreTagPrefix = "tag:yaml.org,2002:"
+
+  /// A tag as people write it: `!!int` for the core schema's, the tag itself for others.
+  static func writtenTag(_ tag: String) -> String {
+    let shown = tag.hasPrefix(coreTagPrefix) ? "!!" + tag.dropFirst(coreTagPrefix.count) : tag
+    return excerpt(shown)
+  }
+
+  /// Refuses a tag outside the YAML 1.2 core schema (`!!str`, `!!int`, `!!float`, `!!bool`,
+  /// `!!null` on scalars, `!!seq`, `!!map` on collections, or the non-specific `!`), and a core
+  /// tag that does not fit its value: `!!python/object:os.system 'ls'` is not the string `ls`.
+  static func checkTag(
+    _ tag: String?, of kind: Event.Kind, at location: SourceLocation
+  ) throws(SweepSpecError) {
+    guard let tag, tag != "!" else { return }
+    let expected: [String]
+    switch kind {
+    case .scalar: expected = ["str", "int", "float", "bool", "null"]
+    case .sequenceStart: expected = ["seq"]
+    case .mappingStart: expected = ["map"]
+    default: return
+    }
+    let all = ["str", "int", "float", "bool", "null", "seq", "map"]
+    guard tag.hasPrefix(coreTagPrefix), all.contains(String(tag.dropFirst(coreTagPrefix.count)))
+    else {
+      throw .invalid(
+        location,
+        message: "unsupported YAML tag '\(writtenTag(tag))'; a sweep file may use only the core "
+          + "schema's tags: " + all.map { "!!" + $0 }.joined(separator: ", "))
+    }
+    let name = String(tag.dropFirst(coreTagPrefix.count))
+    guard expected.contains(name) else {
+      throw .invalid(
+        location,
+        message: "the tag !!\(name) does not fit a "
+          + (expected == ["seq"] ? "sequence" : expected == ["map"] ? "mapping" : "scalar"))
+    }
+    if case .scalar(let scalar) = kind, scalar.resolved == nil {
+      throw .invalid(
+        location,
+        message: "the tag !!\(name) does not fit the value '\(excerpt(scalar.text))'")
+    }
+  }
+
   private static func nextEvent(
     _ parser: UnsafeMutablePointer<yaml_parser_t>, source: SourceText
   ) throws(SweepSpecError) -> Event {
@@ -272,14 +318,17 @@ enum YAMLReader {
         } ?? ""
       let scalar = YAMLScalar(
         text: text, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, tag: string(data.tag))
+      try checkTag(scalar.tag, of: .scalar(scalar), at: location)
       return Event(kind: .scalar(scalar), anchor: string(data.anchor), location: location)
     case YAML_SEQUENCE_START_EVENT:
+      try checkTag(string(event.data.sequence_start.tag), of: .sequenceStart, at: location)
       return Event(
         kind: .sequenceStart, anchor: string(event.data.sequence_start.anchor),
         location: location)
     case YAML_SEQUENCE_END_EVENT:
       return Event(kind: .sequenceEnd, location: location)
     case YAML_MAPPING_START_EVENT:
+      try checkTag(string(event.data.mapping_start.tag), of: .mappingStart, at: location)
       return Event(
         kind: .mappingStart, anchor: string(event.data.mapping_start.anchor), location: location)
     case YAML_MAPPING_END_EVENT:
@@ -359,7 +408,7 @@ private struct TreeBuilder {
         YAMLNode(.scalar(scalar), at: event.location), count: 1, height: 1, anchor: event.anchor)
     case .alias(let name):
       guard let anchored = anchors[name] else {
-        throw .invalid(event.location, message: "unknown alias '*\(name)'")
+        throw .invalid(event.location, message: "unknown alias '*\(excerpt(name))'")
       }
       try count(anchored.count, at: event.location)
       if stack.count + anchored.height > YAMLReader.maxDepth {
@@ -434,7 +483,7 @@ private struct TreeBuilder {
       if let first = seen[scalar.text] {
         throw .invalid(
           key.location,
-          message: "duplicate key '\(scalar.text)' (first at line \(first.line), column "
+          message: "duplicate key '\(excerpt(scalar.text))' (first at line \(first.line), column "
             + "\(first.column))")
       }
       seen[scalar.text] = key.location

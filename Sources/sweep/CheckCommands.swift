@@ -68,8 +68,8 @@ struct Diff: ParsableCommand {
   @Flag(help: "Print a machine-readable JSON document.") var json = false
 
   func validate() throws {
-    guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0") }
-    if let limit, limit < 0 { throw ValidationError("--limit must be >= 0") }
+    try checkFlag("--tolerance", tolerance, in: 0...Double.greatestFiniteMagnitude)
+    try checkFlag("--limit", limit, in: FlagRange.rows)
   }
 
   func run() throws {

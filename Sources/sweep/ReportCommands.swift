@@ -18,6 +18,14 @@ struct ClaimThresholds: ParsableArguments {
   @Option(help: "Claims 4 and 5 hold when they hold for at least this fraction of cells or pairs.")
   var majorityFraction: Double?
 
+  func validate() throws {
+    try checkFlag("--margin", margin, in: -1...1)
+    try checkFlag("--good-gap", goodGap, in: 0...1)
+    try checkFlag("--early-fraction", earlyFraction, in: 0...1)
+    try checkFlag("--spike-factor", spikeFactor, in: 0...1e6)
+    try checkFlag("--majority-fraction", majorityFraction, in: 0...1)
+  }
+
   func apply(to options: inout ClaimOptions) {
     if let margin { options.margin = margin }
     if let goodGap { options.goodGapFraction = goodGap }
@@ -39,8 +47,8 @@ struct MakeReport: ParsableCommand {
   @OptionGroup var thresholds: ClaimThresholds
 
   func validate() throws {
-    guard smooth >= 1 else { throw ValidationError("--smooth must be at least 1") }
-    guard maxPoints >= 10 else { throw ValidationError("--max-points must be at least 10") }
+    try checkFlag("--smooth", smooth, in: FlagRange.smooth)
+    try checkFlag("--max-points", maxPoints, in: FlagRange.maxPoints)
   }
 
   func run() throws {

@@ -15,6 +15,10 @@ struct Plan: ParsableCommand {
   @Option(help: "Plan one part of a stable partition by cell id, e.g. 0/4.") var shard: String?
   @Option(help: "Results root; the sweep directory is ROOT/<name>.") var results = "results"
 
+  func validate() throws {
+    try checkFlag("--jobs", jobs, in: FlagRange.jobs)
+  }
+
   func run() throws {
     let sweep = try spec.load()
     let jobs = try validJobs(jobs)
@@ -34,6 +38,10 @@ struct Run: ParsableCommand {
   @Option(help: "Run one part of a stable partition by cell id, e.g. 0/4.") var shard: String?
   @Option(help: "Results root; the sweep directory is ROOT/<name>.") var results = "results"
   @Flag(help: "No progress display and no summary.") var quiet = false
+
+  func validate() throws {
+    try checkFlag("--jobs", jobs, in: FlagRange.jobs)
+  }
 
   func run() throws {
     let sweep = try spec.load()
@@ -100,6 +108,10 @@ struct Status: ParsableCommand {
       "Show counts for this many shards (as in --shard i/N); default: the shard count the directory was run with, if any."
   )
   var shards: Int?
+
+  func validate() throws {
+    try checkFlag("--shards", shards, in: FlagRange.cells)
+  }
 
   func run() throws {
     let path = try sweepFile ?? recordedSpecPath(directory)

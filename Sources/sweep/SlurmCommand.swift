@@ -24,15 +24,18 @@ struct Slurm: ParsableCommand {
   @Flag(help: "Submit with sbatch and print the job ids.") var submit = false
 
   func validate() throws {
-    guard tasks >= 1 else { throw ValidationError("--tasks must be at least 1") }
-    guard cpusPerTask >= 1 else { throw ValidationError("--cpus-per-task must be at least 1") }
-    if let maxConcurrent, maxConcurrent < 1 {
-      throw ValidationError("--max-concurrent must be at least 1")
-    }
+    try checkFlag("--tasks", tasks, in: FlagRange.cells)
+    try checkFlag("--cpus-per-task", cpusPerTask, in: FlagRange.cpus)
+    try checkFlag("--max-concurrent", maxConcurrent, in: FlagRange.cells)
   }
 
   func run() throws {
     let sweep = try spec.load()
+    guard tasks <= sweep.cells.count else {
+      throw SlurmError.invalidOption(
+        "--tasks \(tasks) is more than the sweep's \(sweep.cells.count) cells; "
+          + "use at most --tasks \(sweep.cells.count)")
+    }
     let cwd = FileManager.default.currentDirectoryPath
     func absolute(_ path: String) -> String {
       path.hasPrefix("/")

@@ -77,8 +77,12 @@ struct SpecOptions: ParsableArguments {
       valueName: "key=value"))
   var overrides: [String] = []
 
-  @Option(help: "Refuse grids with more cells than this.")
+  @Option(help: "Refuse grids with more cells than this (at most \(Sweep.maxCellsLimit)).")
   var maxCells: Int = 100_000
+
+  func validate() throws {
+    try checkFlag("--max-cells", maxCells, in: FlagRange.cells)
+  }
 
   func load() throws -> Sweep {
     try Sweep.load(path: sweepFile, overrides: overrides, maxCells: maxCells)
@@ -89,4 +93,47 @@ struct SpecOptions: ParsableArguments {
 func parseShard(_ text: String?) throws -> Shard? {
   guard let text else { return nil }
   return try Shard(parsing: text)
+}
+
+/// The accepted range of every numeric flag, checked in `validate()` before anything runs, so
+/// that a value such as `--jobs 9999999999999` is an error rather than an allocation.
+enum FlagRange {
+  static let jobs = 1...1024
+  /// Cell, shard and task counts.
+  static let cells = 1...Sweep.maxCellsLimit
+  static let cpus = 1...1024
+  static let smooth = 1...1_000_000
+  static let maxPoints = 10...1_000_000
+  static let benchIterations = 1...1_000_000
+  static let benchRepeats = 1...1000
+  static let rows = 0...Int.max
+  static let steps = 0...(1 << 53)
+}
+
+/// Refuses a value of `flag` outside `range` with a message naming the flag, the range and the
+/// value; nil (the flag not given) passes.
+func checkFlag<Value: Comparable>(_ flag: String, _ value: Value?, in range: ClosedRange<Value>)
+  throws
+{
+  guard let value, !range.contains(value) else { return }
+  let upper = "\(range.upperBound)"
+  let bounds =
+    range.upperBound as? Int == Int.max
+    ? "at least \(range.lowerBound)" : "in \(range.lowerBound)...\(upper)"
+  throw ValidationError("\(flag) must be \(bounds), got \(value)")
+}
+
+/// Refuses a real value of `flag` that is not finite or lies outside `range`.
+func checkFlag(_ flag: String, _ value: Double?, in range: ClosedRange<Double>) throws {
+  guard let value, !(value.isFinite && range.contains(value)) else { return }
+  let bounds =
+    range.upperBound == .greatestFiniteMagnitude
+    ? ">= \(compactNumber(range.lowerBound))"
+    : "in [\(compactNumber(range.lowerBound)), \(compactNumber(range.upperBound))]"
+  throw ValidationError("\(flag) must be a finite number \(bounds), got \(value)")
+}
+
+/// `1` for 1.0, `0.5` for 0.5: how a range bound reads in a message.
+private func compactNumber(_ x: Double) -> String {
+  x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
 }

@@ -4,10 +4,16 @@ import Foundation
 import Orchestrator
 import SweepSpec
 
-/// Parameters whose values differ between the cells, in registry order.
-func varyingParameters(_ cells: [Cell]) -> [String] {
+/// Parameters whose values differ between the cells, in registry order. Only parameters a
+/// sweep's axes, include entries or seeds set can vary; the others hold their fixed value or
+/// default in every cell, so `sweep` narrows `among` to those.
+func varyingParameters(_ cells: [Cell], among names: Set<String>? = nil) -> [String] {
   Parameters.names.filter { name in
-    Set(cells.map { $0.canonicalConfig[name]?.canonicalText ?? "" }).count > 1
+    if let names, !names.contains(name) { return false }
+    guard let first = cells.first.flatMap({ Parameters.value(of: name, in: $0.config) }) else {
+      return false
+    }
+    return cells.contains { Parameters.value(of: name, in: $0.config) != first }
   }
 }
 
@@ -15,44 +21,71 @@ func varyingParameters(_ cells: [Cell]) -> [String] {
 func alignedTable(_ rows: [[String]]) -> String {
   guard let first = rows.first else { return "" }
   var widths = [Int](repeating: 0, count: first.count)
-  for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-  return rows.map { row in
-    row.enumerated().map { i, cell in
-      i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-    }.joined(separator: "  ")
-  }.joined(separator: "\n")
+  // Widths in characters; for ASCII cells (nearly all) that is the byte count.
+  let counts = rows.map { row in
+    row.map { cell in cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count }
+  }
+  for row in counts { for (i, count) in row.enumerated() { widths[i] = max(widths[i], count) } }
+  var bytes: [UInt8] = []
+  bytes.reserveCapacity(rows.count * (widths.reduce(0, +) + 2 * widths.count))
+  for (r, row) in rows.enumerated() {
+    if r > 0 { bytes.append(UInt8(ascii: "\n")) }
+    for (i, cell) in row.enumerated() {
+      if i > 0 {
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(UInt8(ascii: " "))
+      }
+      bytes.append(contentsOf: cell.utf8)
+      if i < row.count - 1, counts[r][i] < widths[i] {
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[i] - counts[r][i]))
+      }
+    }
+  }
+  return String(decoding: bytes, as: UTF8.self)
 }
 
 func valueText(_ value: JSONValue?) -> String {
   switch value {
   case .string(let s): s
   case .array(let items): "[" + items.map { valueText($0) }.joined(separator: ",") + "]"
+  case .number(let d): JSONValue.numberText(d)
   case .some(let v): v.canonicalText
   case .none: ""
   }
 }
 
 func planText(_ plan: Orchestrator.Plan, sweep: Sweep) -> String {
-  let varying = varyingParameters(sweep.cells)
+  let varying = varyingParameters(
+    sweep.cells,
+    among: Set(sweep.axes.map(\.name) + sweep.includes.flatMap { $0.map(\.name) } + ["seed"]))
   var rows = [["id"] + varying + ["GFLOP", "state", "worker"]]
+  rows.reserveCapacity(plan.cells.count + 1)
+  // Cells of one config but for the seed cost the same: format each cost once.
+  var gigaflops: [Double: String] = [:]
+  let readers = varying.compactMap { Parameters.reader(of: $0) }
   for planned in plan.cells {
-    rows.append(
-      [planned.cell.id.short] + varying.map { valueText(planned.cell.canonicalConfig[$0]) } + [
-        String(format: "%.1f", planned.cost / 1e9),
-        planned.done ? "done" : "pending",
-        planned.slot.map { String($0) } ?? "-",
-      ])
+    let cost = gigaflops[planned.cost] ?? String(format: "%.1f", planned.cost / 1e9)
+    gigaflops[planned.cost] = cost
+    var row = [planned.cell.id.short]
+    row.reserveCapacity(varying.count + 4)
+    for read in readers { row.append(valueText(read(planned.cell.config))) }
+    row.append(cost)
+    row.append(planned.done ? "done" : "pending")
+    row.append(planned.slot.map { String($0) } ?? "-")
+    rows.append(row)
   }
-  let pending = plan.cells.filter { !$0.done }
+  let pending = plan.cells.count { !$0.done }
   let scope = plan.shard.map { ", shard \($0)" } ?? ""
   var text = "sweep \(sweep.name): \(sweep.cells.count) cells\(scope); "
-  text += "\(plan.cells.count - pending.count) done, \(pending.count) to run\n"
+  text += "\(plan.cells.count - pending) done, \(pending) to run\n"
   text += alignedTable(rows) + "\n\n"
   let loads = plan.slotLoads
   let total = loads.reduce(0, +)
   text += "assignment, longest first, on \(plan.jobs) worker\(plan.jobs == 1 ? "" : "s"):\n"
+  var counts = [Int](repeating: 0, count: loads.count)
+  for planned in plan.cells { if let slot = planned.slot { counts[slot] += 1 } }
   for (slot, load) in loads.enumerated() {
-    let count = plan.cells.filter { $0.slot == slot }.count
+    let count = counts[slot]
     let share = total > 0 ? load / total * 100 : 0
     text += String(
       format: "  worker %d: %d cells, %.1f GFLOP (%.0f%%)\n", slot, count, load / 1e9, share)

@@ -35,7 +35,7 @@ struct Train: ParsableCommand {
     if state != nil && dumpState == nil {
       throw ValidationError("--state needs --dump-state STEP")
     }
-    if let dumpState, dumpState < 0 { throw ValidationError("--dump-state must be >= 0") }
+    try checkFlag("--dump-state", dumpState, in: FlagRange.steps)
   }
 
   /// The chosen variant; one this CPU cannot run is an error.
@@ -50,6 +50,7 @@ struct Train: ParsableCommand {
       let (key, value) = try Parameters.assignment(text, flag: "")
       try Parameters.apply(key, value, to: &config)
     }
+    if let problem = Parameters.memoryProblem(of: config) { throw ValidationError(problem) }
     if let step = dumpState, let path = state {
       guard step < config.iterations else {
         throw ValidationError(
@@ -152,6 +153,11 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard (1...100).contains(repeats) else { throw ValidationError("--repeats must be 1…100") }
     guard (1...1024).contains(jobs) else { throw ValidationError("--jobs must be 1…1024") }
+  }
+
+  func validate() throws {
+    try checkFlag("--iterations", iterations, in: FlagRange.benchIterations)
+    try checkFlag("--repeats", repeats, in: FlagRange.benchRepeats)
   }
 
   func run() throws {

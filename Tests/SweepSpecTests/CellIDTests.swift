@@ -1,6 +1,7 @@
 // Tests of cell ids: what changes an id and what doesn't, and prefix resolution.
 
 import CanonicalJSON
+import Foundation
 import Testing
 import TrainingCore
 
@@ -118,5 +119,31 @@ import TrainingCore
       #expect(try resolveCell(id.short, among: ids) == id)
     }
     #expect(sweep.cells.first?.canonicalConfig == Parameters.canonical(sweep.cells[0].config))
+  }
+
+  /// Cell ids hash `Parameters.canonicalText`, written without a dictionary; it must stay the
+  /// exact canonical text of the canonical config, for every cell of a sample grid and for the
+  /// configs stored in the golden manifest (compared as text, so a later change of the id's
+  /// recipe does not matter here).
+  @Test func canonicalTextIsTheCanonicalConfigsText() throws {
+    let sweep = try Sweep.load(path: sweepFile("paper"))
+    for cell in sweep.cells {
+      #expect(Parameters.canonicalText(cell.config) == cell.canonicalConfig.canonicalText)
+    }
+    var odd = TrainingConfig()
+    odd.theta = 0.1 + 0.2
+    odd.learningRate = 1e-300
+    odd.seed = 1 << 53
+    odd.track = [.dice]
+    #expect(Parameters.canonicalText(odd) == Parameters.canonical(odd).canonicalText)
+    let golden = repositoryRoot.appendingPathComponent("results/golden/ci/manifest.json")
+    let manifest = try JSONValue(parsing: String(contentsOf: golden, encoding: .utf8))
+    let cells = try #require(manifest["cells"]?.arrayValue)
+    #expect(cells.count == 40)
+    for cell in cells {
+      let stored = try #require(cell["config"])
+      let config = try Parameters.config(fromCanonical: stored)
+      #expect(Parameters.canonicalText(config) == stored.canonicalText)
+    }
   }
 }

@@ -146,4 +146,178 @@ import TrainingCore
     #expect(sweep.cells.map(\.config.iterations) == [50, 70])
     #expect(sweep.cells.allSatisfy { $0.config.learningRate == 1 })
   }
+
+  // MARK: - Size before expansion, indexed entries
+
+  /// `count` values of an integer parameter, as a flow list.
+  static func values(_ count: Int, from first: Int = 1) -> String {
+    "[" + (first..<(first + count)).map(String.init).joined(separator: ", ") + "]"
+  }
+
+  @Test func excludesCanBringAGridOverTenMillionUnderTheLimit() throws {
+    // 100^4 = 10^8 combinations; the excludes keep one filters and one eval_every value.
+    let text =
+      "grid:\n  iterations: \(Self.values(100))\n  filters: \(Self.values(100))\n"
+      + "  eval_every: \(Self.values(100))\n  log_every: \(Self.values(100))\nexclude:\n"
+      + (2...100).map { "  - {filters: \($0)}\n" }.joined()
+      + (2...100).map { "  - {eval_every: \($0)}\n" }.joined()
+    let sweep = try Sweep.parse(text: text, path: "big.yaml")
+    #expect(sweep.cells.count == 10_000)
+    #expect(sweep.cells.allSatisfy { $0.config.filters == 1 && $0.config.evalEvery == 1 })
+    #expect(sweep.cells.first?.config.iterations == 1)
+    #expect(sweep.cells.last?.config.logEvery == 100)
+  }
+
+  @Test func aGridOverTheLimitIsRefusedWithTheCountAfterExcludes() {
+    // 210^3 = 9,261,000 combinations and 2,500 excludes that match nothing.
+    let text =
+      "grid:\n  iterations: \(Self.values(210))\n  eval_every: \(Self.values(210))\n"
+      + "  log_every: \(Self.values(210))\n"
+      + "exclude:\n" + (1...2500).map { "  - {iterations: \(5000 + $0)}\n" }.joined()
+    guard case .tooManyCells(_, let count, let limit)? = parseError(text) else {
+      Issue.record("expected too many cells")
+      return
+    }
+    #expect(count == 9_261_000)
+    #expect(limit == 100_000)
+  }
+
+  @Test func excludesThatLeaveThousandsAreCountedExactly() {
+    // 999 excludes on a 1000 x 1000 grid, each removing one row: 1000 combinations remain.
+    let text =
+      "grid:\n  iterations: \(Self.values(1000))\n  eval_every: \(Self.values(1000))\n"
+      + "seeds: 101\nexclude:\n" + (2...1000).map { "  - {iterations: \($0)}\n" }.joined()
+    guard case .tooManyCells(_, let count, _)? = parseError(text) else {
+      Issue.record("expected too many cells")
+      return
+    }
+    #expect(count == 101_000)
+  }
+
+  @Test func excludingEveryCombinationIsAnError() {
+    let text = "grid:\n  loss: [cce, dice]\nexclude:\n  - {loss: cce}\n  - {loss: dice}\n"
+    let error = parseError(text)
+    #expect(
+      error?.message
+        == "the exclude entries remove every combination of the grid; nothing would run")
+    #expect(error?.location?.line == 3)
+    #expect(error?.location?.column == 1)
+  }
+
+  @Test func anIncludeCanStillRunWhenExcludesRemoveTheGrid() throws {
+    let text = "grid:\n  loss: [cce]\nexclude: [{loss: cce}]\ninclude: [{loss: dice}]\n"
+    let sweep = try Sweep.parse(text: text, path: "i.yaml")
+    #expect(sweep.cells.map(\.config.loss) == [.dice])
+  }
+
+  /// The expansion as the specification reads, one combination at a time: the plain reference
+  /// the indexed expansion is held to.
+  static func referenceCells(of sweep: Sweep) -> [Cell] {
+    var combinations: [[String: JSONValue]] = [[:]]
+    for axis in sweep.axes {
+      combinations = combinations.flatMap { partial in
+        axis.canonicalValues.map { value in partial.merging([axis.name: value]) { $1 } }
+      }
+    }
+    combinations.removeAll { combination in
+      sweep.excludes.contains { entry in
+        entry.allSatisfy { combination[$0.name] == $0.canonicalValue }
+      }
+    }
+    let axisNames = Set(sweep.axes.map(\.name))
+    var added: [[String: JSONValue]] = []
+    for entry in sweep.includes {
+      var matched = false
+      for index in combinations.indices {
+        let fits = entry.allSatisfy {
+          !axisNames.contains($0.name) || combinations[index][$0.name] == $0.canonicalValue
+        }
+        guard fits else { continue }
+        matched = true
+        for setting in entry { combinations[index][setting.name] = setting.canonicalValue }
+      }
+      if !matched {
+        added.append(Dictionary(entry.map { ($0.name, $0.canonicalValue) }) { $1 })
+      }
+    }
+    var cells: [Cell] = []
+    var seen = Set<CellID>()
+    for combination in combinations + added {
+      var config = TrainingConfig()
+      for setting in sweep.fixed {
+        Parameters.write(setting.name, setting.canonicalValue, to: &config)
+      }
+      for (name, value) in combination { Parameters.write(name, value, to: &config) }
+      for seed in sweep.seeds {
+        config.seed = seed
+        let cell = Cell(config: config)
+        if seen.insert(cell.id).inserted { cells.append(cell) }
+      }
+    }
+    return cells
+  }
+
+  @Test func indexedExpansionMatchesTheReferenceOnRandomGrids() throws {
+    var random = SplitMix(seed: 2026)
+    let pool: [(name: String, values: [String])] = [
+      ("loss", ["cce", "dice", "dice_square", "dicefg", "dicefg_square"]),
+      ("optimizer", ["adam", "sgd"]),
+      ("batch_norm", ["false", "true"]),
+      ("theta", ["0.05", "0.25", "0.5", "0.75", "0.95"]),
+      ("filters", ["1", "2", "4", "8"]),
+      ("n_conv", ["1", "2", "3"]),
+    ]
+    let extras = [("learning_rate", ["0.1", "0.01"]), ("iterations", ["7", "9"])]
+    var compared = 0
+    for _ in 0..<80 {
+      let chosen = pool.filter { _ in random.next(4) > 0 }.map { axis in
+        (axis.name, axis.values.filter { _ in random.next(3) > 0 })
+      }.filter { !$0.1.isEmpty }
+      func entry(_ keys: [(String, [String])]) -> String {
+        let settings = keys.filter { _ in random.next(2) == 0 }.map { key in
+          "\(key.0): \(key.1[random.next(key.1.count)])"
+        }
+        return settings.isEmpty ? "" : "  - {" + settings.joined(separator: ", ") + "}\n"
+      }
+      var text = "seeds: \(random.next(2) + 1)\n"
+      if !chosen.isEmpty {
+        text += "grid:\n"
+        text += chosen.map { "  \($0.0): [\($0.1.joined(separator: ", "))]\n" }.joined()
+      }
+      let axisPool = pool.filter { axis in chosen.contains { $0.0 == axis.name } }
+      let excludes = (0..<random.next(4)).map { _ in entry(axisPool) }.joined()
+      if !excludes.isEmpty { text += "exclude:\n" + excludes }
+      let includes = (0..<random.next(4)).map { _ in entry(axisPool + extras) }.joined()
+      if !includes.isEmpty { text += "include:\n" + includes }
+      let sweep: Sweep
+      do {
+        sweep = try Sweep.parse(text: text, path: "r.yaml")
+      } catch {
+        #expect(error.message.contains("remove every combination"), "\(text)\n\(error)")
+        continue
+      }
+      let reference = Self.referenceCells(of: sweep)
+      #expect(sweep.cells.map(\.id) == reference.map(\.id), "\(text)")
+      #expect(sweep.cells.map(\.config) == reference.map(\.config), "\(text)")
+      compared += 1
+    }
+    #expect(compared > 50)
+  }
+}
+
+/// A small deterministic generator for randomised tests (SplitMix64).
+struct SplitMix {
+  var state: UInt64
+
+  init(seed: UInt64) { state = seed }
+
+  /// A number in 0..<bound.
+  mutating func next(_ bound: Int) -> Int {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    z ^= z >> 31
+    return Int(z % UInt64(bound))
+  }
 }

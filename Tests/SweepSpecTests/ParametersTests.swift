@@ -94,7 +94,7 @@ import TrainingCore
     ("learning_rate=0", "--set learning_rate=0: learning_rate must be > 0, got 0"),
     ("learning_rate=.inf", "--set learning_rate=.inf: learning_rate must be > 0, got .inf"),
     ("beta1=1", "--set beta1=1: beta1 must be in [0, 1), got 1"),
-    ("iterations=0", "--set iterations=0: iterations must be >= 1, got 0"),
+    ("iterations=0", "--set iterations=0: iterations must be in 1...1000000000, got 0"),
     ("iterations=1.0", "--set iterations=1.0: iterations: expected an integer, got 1.0"),
     ("batch_size=2000", "--set batch_size=2000: batch_size must be in 1...1024, got 2000"),
     ("filters=257", "--set filters=257: filters must be in 1...256, got 257"),
@@ -177,5 +177,22 @@ import TrainingCore
     members["iterations"] = .number(2.5)
     #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .object(members)) }
     #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .array([])) }
+  }
+
+  @Test func cellsTooLargeForMemoryAreRefused() throws {
+    #expect(Parameters.memoryProblem(of: TrainingConfig()) == nil)
+    #expect(Parameters.estimatedBytes(of: TrainingConfig()) < 100_000_000)
+    let error = parseError("fixed: {batch_size: 1024, image_size: 1024, filters: 256}\n")
+    #expect(
+      error?.message.hasPrefix(
+        "a cell with batch_size 1024, eval_images 100, image_size 1024, n_conv 2 and filters 256 "
+          + "needs about ") == true, "\(String(describing: error))")
+    #expect(
+      error?.message.hasSuffix(
+        "GiB for its buffers, more than the limit of 16 GiB; lower some of them") == true)
+    var members = try #require(Parameters.canonical(TrainingConfig()).objectValue)
+    members["image_size"] = .number(1024)
+    members["batch_size"] = .number(1024)
+    #expect(throws: SweepSpecError.self) { try Parameters.config(fromCanonical: .object(members)) }
   }
 }

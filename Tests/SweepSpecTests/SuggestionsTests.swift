@@ -21,4 +21,13 @@ import Testing
     #expect(Suggestions.closest(to: "zzz", in: Parameters.names) == nil)
     #expect(Suggestions.hint(for: "zzz", in: Parameters.names) == "")
   }
+
+  @Test func longWordsGetNoSuggestion() {
+    let name = String(repeating: "a", count: 70)
+    let typo = name.dropLast() + "b"
+    #expect(Suggestions.editDistance(String(typo), name) == 1)
+    #expect(Suggestions.closest(to: String(typo), in: [name]) == nil)
+    #expect(
+      Suggestions.closest(to: String(repeating: "x", count: 900_000), in: Parameters.names) == nil)
+  }
 }

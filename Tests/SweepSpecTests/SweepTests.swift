@@ -221,4 +221,79 @@ import TrainingCore
   @Test func missingFileIsUnreadable() {
     #expect(throws: SweepSpecError.self) { try Sweep.load(path: "/nonexistent/sweep.yaml") }
   }
+
+  @Test(arguments: [
+    ([0xFF], 3, 16),
+    ([0xC3, 0x28], 3, 16),  // a lead byte without its continuation
+    ([0xED, 0xA0, 0x80], 3, 16),  // an encoded surrogate
+    ([0xC0, 0xAF], 3, 16),  // an overlong '/'
+    ([0xCE, 0xB8, 0x80], 3, 17),  // θ, then a stray continuation byte
+    ([0xF0, 0x9F, 0x98], 3, 16),  // a truncated four-byte sequence
+  ])
+  func invalidUTF8IsReportedAtItsFirstBadByte(bad: [UInt8], line: Int, column: Int) throws {
+    let bytes = Array("name: x\ngrid:\n  theta: [0.5, ".utf8) + bad + Array("]\n".utf8)
+    let path = FileManagerHelper.temporaryFile(bytes: bytes)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    do {
+      _ = try Sweep.load(path: path)
+      Issue.record("expected an error")
+    } catch {
+      #expect(error.location?.line == line)
+      #expect(error.location?.column == column)
+      #expect(error.message.hasPrefix("the sweep file is not valid UTF-8: byte 0x"))
+      #expect(error.description.hasPrefix("\(path):\(line):\(column): error: "))
+    }
+  }
+
+  @Test func integersBeyondTheirRangeAreErrorsNeverTheDefault() {
+    let huge = parseError("grid:\n  iterations: [9000000000000000]\n")
+    #expect(huge?.message == "iterations must be in 1...1000000000, got 9000000000000000")
+    #expect(huge?.location?.line == 2)
+    #expect(huge?.location?.column == 16)
+    #expect(
+      parseError("fixed: {log_every: 9007199254740993}\n")?.message
+        == "log_every must be in 1...9007199254740992, got 9007199254740993")
+    #expect(
+      parseError("fixed: {eval_every: 99999999999999999999}\n")?.message
+        == "eval_every must be in 1...9007199254740992, got 99999999999999999999")
+    #expect(
+      parseError("fixed: {learning_rate: 9007199254740993}\n")?.message.hasPrefix(
+        "learning_rate: the integer 9007199254740993 is beyond 2^53") == true)
+    #expect(
+      parseError("seeds: [99999999999999999999]\n")?.message
+        == "seeds: a seed must be in 0...9007199254740992, got 99999999999999999999")
+    #expect(
+      parseError("seeds: 99999999999999999999\n")?.message
+        == "seeds: a count must be in 1...1000000, got 99999999999999999999")
+  }
+
+  @Test func largeValidIntegersAreKeptExactly() throws {
+    let sweep = try Sweep.parse(
+      text: "fixed: {log_every: 9007199254740992, eval_every: 9000000000000001}\n", path: "x.yaml")
+    #expect(sweep.cells.first?.config.logEvery == 1 << 53)
+    #expect(sweep.cells.first?.config.evalEvery == 9_000_000_000_000_001)
+  }
+
+  @Test func namesWithControlCharactersAreEscapedInMessages() {
+    let error = parseError("name: \"a\\nb\\0c\"\ngrid: {theta: [0.5]}\n")
+    #expect(
+      error?.message == "the sweep name 'a\\nb\\0c' may only hold letters, digits, '.', '_' and '-'"
+    )
+    #expect(error?.description.contains("\0") == false)
+    #expect(error?.description.split(separator: "\n").count == 3)
+  }
+
+  @Test func hugeKeysAndValuesAreCutInMessages() {
+    // An explicit key: libyaml limits implicit ones to 1024 characters.
+    let key = String(repeating: "k", count: 900_000)
+    let error = parseError("? \(key)\n: 1\n")
+    #expect(
+      error?.message.hasPrefix(
+        "unknown key '" + String(repeating: "k", count: 80) + "… (900000 bytes in all)'") == true)
+    #expect((error?.description.utf8.count ?? .max) < 1000)
+    let value = parseError("fixed: {loss: \(String(repeating: "x", count: 900_000))}\n")
+    #expect((value?.description.utf8.count ?? .max) < 1000)
+    let argument = parseError("", overrides: ["theta=" + String(repeating: "9", count: 900_000)])
+    #expect((argument?.description.utf8.count ?? .max) < 1000)
+  }
 }

@@ -134,9 +134,40 @@ import Testing
     let path = FileManagerHelper.temporaryFile(bytes: [0x67, 0x72, 0xFF, 0x0A])
     defer { try? FileManager.default.removeItem(atPath: path) }
     #expect(
-      throws: SweepSpecError.unreadable(path: path, reason: "the sweep file is not valid UTF-8")
+      throws: SweepSpecError.invalid(
+        SourceLocation(origin: .file(path), line: 1, column: 3),
+        message: "the sweep file is not valid UTF-8: byte 0xFF here starts no character")
     ) {
       try Sweep.load(path: path)
     }
+  }
+
+  @Test(arguments: [
+    ("name: !!python/object:os.system 'ls'\n", 1, 7, "'!!python/object:os.system'"),
+    ("grid: !!set {theta: [0.5]}\n", 1, 7, "'!!set'"),
+    ("fixed:\n  loss: !custom cce\n", 2, 9, "'!custom'"),
+    ("%TAG !! tag:example.com,2000:\n---\nname: !!str x\n", 3, 7, "'tag:example.com,2000:str'"),
+    ("fixed: {iterations: !!binary aGVsbG8=}\n", 1, 21, "'!!binary'"),
+  ])
+  func tagsOutsideTheCoreSchemaAreRefusedWhereTheyAre(
+    text: String, line: Int, column: Int, tag: String
+  ) {
+    let error = parseError(text)
+    #expect(
+      error?.message.hasPrefix("unsupported YAML tag \(tag); ") == true,
+      "\(String(describing: error))")
+    #expect(error?.location?.line == line)
+    #expect(error?.location?.column == column)
+  }
+
+  @Test func coreTagsMustFitWhatTheyTag() {
+    #expect(
+      parseError("name: !!int abc\n")?.message == "the tag !!int does not fit the value 'abc'")
+    #expect(
+      parseError("grid: !!seq {theta: [0.5]}\n")?.message == "the tag !!seq does not fit a mapping")
+    #expect(
+      parseError("grid: {theta: !!map [0.5]}\n")?.message == "the tag !!map does not fit a sequence"
+    )
+    #expect(parseError("name: !!str 2026\nfixed: !!map {iterations: !!int 5}\n") == nil)
   }
 }

@@ -1,0 +1,131 @@
+// End-to-end tests of hostile flags and sweep files through the built `sweep` binary: every
+// numeric flag has a range, and bad sweeps exit 2 with a bounded message and write nothing.
+import Foundation
+import Testing
+
+/// The built `sweep` next to the test runner (as in CommandLineTests).
+private let sweepBinary: URL = {
+  var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+  while url.path != "/" {
+    url = url.deletingLastPathComponent()
+    let candidate = url.appendingPathComponent("sweep")
+    if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+  }
+  return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../.build/debug/sweep").standardizedFileURL
+}()
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+
+private func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+  let process = Process()
+  process.executableURL = sweepBinary
+  process.arguments = arguments
+  process.currentDirectoryURL = root
+  let err = Pipe()
+  process.standardOutput = FileHandle.nullDevice
+  process.standardError = err
+  try process.run()
+  let stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+}
+
+private func scratchDirectory() throws -> URL {
+  let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "segsweep-hostile-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+  return url
+}
+
+@Test(arguments: [
+  (
+    ["plan", "sweeps/smoke.yaml", "--jobs", "9999999999999"],
+    "--jobs must be in 1...1024, got 9999999999999"
+  ),
+  (
+    ["run", "sweeps/smoke.yaml", "--jobs", "9223372036854775807", "--results", "/nonexistent/r"],
+    "--jobs must be in 1...1024, got 9223372036854775807"
+  ),
+  (
+    ["plan", "sweeps/smoke.yaml", "--max-cells", "99999999999"],
+    "--max-cells must be in 1...1000000, got 99999999999"
+  ),
+  (
+    ["status", "/nonexistent/d", "sweeps/smoke.yaml", "--shards", "0"],
+    "--shards must be in 1...1000000, got 0"
+  ),
+  (["diff", "a", "b", "--tolerance", "inf"], "--tolerance must be a finite number >= 0, got inf"),
+  (["diff", "a", "b", "--limit=-1"], "--limit must be at least 0, got -1"),
+  (
+    ["report", "/nonexistent/d", "--smooth", "9999999999"],
+    "--smooth must be in 1...1000000, got 9999999999"
+  ),
+  (["report", "/nonexistent/d", "--max-points", "5"], "--max-points must be in 10...1000000"),
+  (
+    ["claims", "/nonexistent/d", "--early-fraction", "1e300"],
+    "--early-fraction must be a finite number in [0, 1], got 1e+300"
+  ),
+  (
+    ["claims", "/nonexistent/d", "--spike-factor", "nan"],
+    "--spike-factor must be a finite number in [0, 1000000], got nan"
+  ),
+  (
+    ["train", "--dump-state", "99999999999999999", "--state", "/nonexistent/s.json"],
+    "--dump-state must be in 0...9007199254740992"
+  ),
+  (
+    ["train", "batch_size=1024", "image_size=1024", "filters=256"],
+    "GiB for its buffers, more than the limit of 16 GiB"
+  ),
+  (["bench", "--iterations", "99999999999"], "--iterations must be in 1...1000000"),
+  (["bench", "--repeats", "0"], "--repeats must be in 1...1000, got 0"),
+  (["slurm", "sweeps/smoke.yaml", "--tasks", "9999999999999"], "--tasks must be in 1...1000000"),
+  (
+    ["slurm", "sweeps/smoke.yaml", "--tasks", "7"],
+    "--tasks 7 is more than the sweep's 6 cells; use at most --tasks 6"
+  ),
+  (
+    ["slurm", "sweeps/smoke.yaml", "--tasks", "2", "--cpus-per-task", "99999"],
+    "--cpus-per-task must be in 1...1024, got 99999"
+  ),
+])
+func numericFlagsOutOfRangeExitTwoNamingTheFlag(arguments: [String], message: String) throws {
+  let result = try run(arguments)
+  #expect(result.status == 2, "\(result.stderr)")
+  #expect(result.stderr.contains(message), "\(result.stderr)")
+}
+
+@Test func aSweepWhoseExcludesRemoveEveryCellExitsTwoAndWritesNothing() throws {
+  let dir = try scratchDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let spec = dir.appendingPathComponent("empty.yaml")
+  try "grid:\n  loss: [cce, dice]\nexclude:\n  - {loss: cce}\n  - {loss: dice}\n"
+    .write(to: spec, atomically: true, encoding: .utf8)
+  let results = dir.appendingPathComponent("results")
+  let result = try run(["run", spec.path, "--results", results.path])
+  #expect(result.status == 2)
+  #expect(
+    result.stderr.contains(
+      "empty.yaml:3:1: error: the exclude entries remove every combination of the grid"),
+    "\(result.stderr)")
+  #expect(!FileManager.default.fileExists(atPath: results.path))
+}
+
+@Test func messagesAboutHostileNamesStayShortAndOnOneLine() throws {
+  let dir = try scratchDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let spec = dir.appendingPathComponent("hostile.yaml")
+  let key = String(repeating: "k", count: 900_000)
+  try "name: \"a\\nb\\0c\"\n\(key): 1\n".write(to: spec, atomically: true, encoding: .utf8)
+  let result = try run(["plan", spec.path])
+  #expect(result.status == 2)
+  #expect(result.stderr.utf8.count < 2000, "\(result.stderr.utf8.count) bytes")
+  #expect(!result.stderr.contains("\0"))
+  let tagged = dir.appendingPathComponent("tagged.yaml")
+  try "name: !!python/object:os.system 'ls'\n".write(to: tagged, atomically: true, encoding: .utf8)
+  let tag = try run(["plan", tagged.path])
+  #expect(tag.status == 2)
+  #expect(tag.stderr.contains("tagged.yaml:1:7: error: unsupported YAML tag"), "\(tag.stderr)")
+}
