@@ -206,10 +206,15 @@ func temporaryFileIsLive(_ name: String, in directory: String, now: time_t = tim
   return now - info.st_mtim.tv_sec < 60
 }
 
-/// Whether a process with this pid exists on this machine.
+/// Whether a process with this pid runs on this machine. A zombie (killed, not yet reaped by
+/// an init that may never reap it) does not count.
 func processIsAlive(_ pid: pid_t) -> Bool {
-  guard pid > 0 else { return false }
-  return kill(pid, 0) == 0 || errno == EPERM
+  guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+  guard let stat = try? readFile("/proc/\(pid)/stat"),
+    let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count
+  else { return true }
+  let state = stat[close + 2]
+  return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
 }
 
 /// Ids (64 hex) of the cells whose temporary step log in `cellsDirectory` is being written by a

@@ -33,6 +33,12 @@ struct Slurm: ParsableCommand {
 
   func run() throws {
     let sweep = try spec.load()
+    // Each task runs `--shard i/N`, which refuses more shards than cells.
+    guard tasks <= sweep.cells.count else {
+      throw ValidationError(
+        "--tasks \(tasks) is more than the \(sweep.cells.count) cells of the sweep; "
+          + "use at most --tasks \(sweep.cells.count)")
+    }
     let cwd = FileManager.default.currentDirectoryPath
     func absolute(_ path: String) -> String {
       path.hasPrefix("/")

@@ -87,4 +87,25 @@ import Testing
     #expect(removeAbandonedTemporaryFiles(in: directory.path) == 2)
     #expect(directory.files() == [names[0], names[3]].sorted())
   }
+
+  /// A killed worker whose parent died stays a zombie until init reaps it (some inits never
+  /// do): it must not count as alive, or `status` would call its cell running.
+  @Test func aZombieIsNotAlive() throws {
+    var pid: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+    defer { for arg in argv { free(arg) } }
+    #expect(posix_spawn(&pid, "/bin/true", nil, nil, argv, environ) == 0)
+    #expect(processIsAlive(getpid()))
+    var zombie = false
+    for _ in 0..<500 where !zombie {
+      let stat = (try? readFile("/proc/\(pid)/stat")) ?? []
+      zombie = stat.contains(UInt8(ascii: "Z"))
+      if !zombie { usleep(10_000) }
+    }
+    #expect(zombie)
+    #expect(!processIsAlive(pid))
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    #expect(!processIsAlive(pid))
+  }
 }

@@ -268,4 +268,7 @@ private func tinySpec(_ dir: URL) throws -> String {
   #expect(result.status == 2)
   #expect(result.stderr.contains("use at most --shard i/2"), "\(result.stderr)")
   #expect(result.stderr.contains("like SLURM_ARRAY_TASK_ID"))
+  let slurm = try sweep(["slurm", spec, "--tasks", "5", "--results", dir.path])
+  #expect(slurm.status == 2)
+  #expect(slurm.stderr.contains("use at most --tasks 2"), "\(slurm.stderr)")
 }
