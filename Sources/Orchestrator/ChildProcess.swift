@@ -38,6 +38,7 @@ final class ChildProcess {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, toChild.read, STDIN_FILENO)
     posix_spawn_file_actions_adddup2(&actions, fromChild.write, STDOUT_FILENO)
+    closeInheritedDescriptors(&actions)
 
     let argv = ([executable] + arguments).map { strdup($0) }
     defer { for arg in argv { free(arg) } }
@@ -116,6 +117,26 @@ func describeExit(_ raw: Int32) -> String {
     return "killed by signal \(signal) (\(name)\(text))"
   }
   return "exit status \((raw >> 8) & 0xFF)"
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time
+/// because Glibc's module does not export it.
+private let addCloseFrom:
+  (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard
+      let symbol = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    else { return nil }
+    return unsafeBitCast(
+      symbol,
+      to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+  }()
+
+/// Closes every descriptor above stderr in the child, so it inherits nothing but its pipes and
+/// stderr even from code (Foundation, libraries, a test runner) that opens descriptors without
+/// close-on-exec. Without the glibc call, only our own descriptors are guarded (by the flag).
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+  if let addCloseFrom { _ = addCloseFrom(&actions, 3) }
 }
 
 /// Held while a pipe is made close-on-exec and while a child is spawned, so that no spawn

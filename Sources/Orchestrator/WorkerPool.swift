@@ -144,8 +144,8 @@ public func runJobs(
           state.progress(job.hex, step: step)
         }
         if !current.isAlive {
+          state.unregister(current.child)  // before reaping, so `stop` never kills a reused pid
           current.reap()
-          state.unregister(current.child)
           worker = nil
           if state.stopped == .interrupted { result = .interrupted }
         }
@@ -161,8 +161,8 @@ public func runJobs(
         onFinish(job, result)
       }
       if let worker {
-        worker.close()
         state.unregister(worker.child)
+        worker.close()
       }
     }
     thread.stackSize = 1 << 20

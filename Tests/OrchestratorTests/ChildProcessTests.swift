@@ -81,3 +81,19 @@ private func pipes(_ listing: String) -> [Int: String] {
   #expect(describeExit(SIGSEGV) == "killed by signal 11 (SIGSEGV: Segmentation fault)")
   #expect(describeExit(SIGKILL).hasPrefix("killed by signal 9 (SIGKILL: "))
 }
+
+@Test func childrenInheritNoDescriptorsBeyondTheirPipesAndStderr() throws {
+  // A descriptor this process opened without close-on-exec, as libraries and test runners do.
+  let stray = open("/dev/null", O_RDONLY)
+  defer { close(stray) }
+  let child = try ChildProcess(
+    executable: "/bin/sh", arguments: ["-c", "exec ls -l /proc/self/fd"])
+  let listing = output(of: child)
+  let extra = listing.split(separator: "\n").filter { line in
+    let words = line.split(separator: " ")
+    guard let arrow = words.firstIndex(of: "->"), arrow > 0, let fd = Int(words[arrow - 1])
+    else { return false }
+    return fd > 2 && !line.contains("/proc/")  // ls's own handle on the directory it lists
+  }
+  #expect(extra.isEmpty, "\(listing)")
+}
