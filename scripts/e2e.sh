@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Slow end-to-end checks through the real binary (`make e2e`; CI runs it): the smoke sweep via
-# `make sweep`, verify, rerun by prefix (release and debug builds), --jobs 1 vs 2, resume after
-# SIGKILL, crash isolation, the results lock, bad input, verify/diff on corrupted copies, report.
+# `make sweep`, verify, rerun by prefix (release and debug builds), merge/status from the
+# recorded sweep, --jobs 1 vs 2, resume after SIGKILL, crash isolation (abort, SIGSEGV), the
+# watchdog, pipes not shared between workers, Ctrl-C, a full disk (tmpfs, as root), the results
+# lock, bad input, verify/diff/rerun/run on corrupted copies, report.
 set -uo pipefail
 BIN=$(readlink -f "${1:-.build/release/sweep}")
 DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
@@ -37,6 +39,14 @@ else
   bad "debug build missing at .build/debug/sweep (run make test first)"
 fi
 "$BIN" rerun ffffffffffff --results "$A" >/dev/null 2>&1; check "rerun of an unknown id exits 2" test $? -eq 2
+check "rerun --results takes a results root too" bash -c "'$BIN' rerun $prefix --results '$T/a' | grep -q 'reproduced bit-for-bit'"
+cp "$A/manifest.json" "$T/manifest.before"
+check "merge with no sweep file uses the recorded sweep" "$BIN" merge "$A"
+check "merge with no sweep file rewrites the same manifest" cmp -s "$A/manifest.json" "$T/manifest.before"
+"$BIN" merge "$A" sweeps/smoke.yaml --set iterations=7 >"$T/merge-other.out" 2>&1
+code=$?
+check "merge of another sweep is refused (exit 2), the manifest untouched" bash -c "test $code -eq 2 && cmp -s '$A/manifest.json' '$T/manifest.before'"
+check "status with no sweep file" bash -c "'$BIN' status '$A' | grep -q 'all cells done'"
 
 # 3. --jobs 1 and --jobs 2 give identical manifests apart from run sections.
 "$BIN" run sweeps/smoke.yaml --results "$T/b" --jobs 1 --quiet 2>/dev/null
@@ -59,14 +69,17 @@ kill -9 -- -"$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 # (a cell it was about to finish may still be committed, complete). Let them go first.
 sleep 1
 before=$(ls "$T/k/ci/cells/"*.json 2>/dev/null | wc -l)
+"$BIN" status "$T/k/ci" >"$T/status-killed.out" 2>&1
+check "status after SIGKILL: no cell of the dead run is called running" grep -q "^  running 0$" "$T/status-killed.out"
 total=$("$BIN" plan sweeps/ci.yaml --results "$T/k" | head -1 | sed -E 's/.*: ([0-9]+) cells.*/\1/')
 check "SIGKILL left some cells done and some not ($before of $total)" test "$before" -ge 1 -a "$before" -lt "$total"
 "$BIN" verify "$T/k/ci" >"$T/verify-killed.out" 2>&1
-check "SIGKILL left no half-done cell (verify finds only the missing sweep manifest)" \
-  bash -c "grep -v '^1 problem' '$T/verify-killed.out' | grep -v 'manifest.json: missing sweep manifest' | grep -q . && exit 1 || exit 0"
+check "SIGKILL left no half-done cell (verify finds only the missing sweep manifest and cells)" \
+  bash -c "grep -v '^[0-9]* problems\?$' '$T/verify-killed.out' | grep -v 'manifest.json: missing sweep manifest' | grep -v ': cell of the sweep not done: ' | grep -q . && exit 1 || exit 0"
 stat -c '%n %Y' "$T/k/ci/cells/"*.json > "$T/mtimes.before"
 "$BIN" run sweeps/ci.yaml --results "$T/k" --jobs 2 >"$T/resume.out" 2>&1
 check "resume ran only the missing cells" grep -q "$before already done, $((total - before)) to run" "$T/resume.out"
+check "resume removed the temporary files of the killed run" bash -c "! ls '$T/k/ci/cells/' | grep -q '\.tmp$'"
 check "resume left finished cells untouched" bash -c "stat -c '%n %Y' \$(cut -d' ' -f1 '$T/mtimes.before') | cmp -s - '$T/mtimes.before'"
 "$BIN" run sweeps/ci.yaml --results "$T/full" --jobs 2 --quiet 2>/dev/null
 check "resumed sweep equals an uninterrupted one" "$BIN" diff "$T/k/ci" "$T/full/ci"
@@ -84,6 +97,64 @@ check "crashed worker: the other cells are done" test "$(ls "$T/c/smoke/cells/"*
 check "status reports the failed cell and the rerun command" bash -c "grep -q 'failed' '$T/status.out' && grep -q 'sweep run' '$T/status.out'"
 "$BIN" run sweeps/smoke.yaml --results "$T/c" --jobs 2 --quiet >/dev/null 2>&1
 check "crashed worker: a rerun retries the cell" "$BIN" diff "$A" "$T/c/smoke"
+
+# 5b. A worker killed by SIGSEGV ends at once (no Swift backtracer holding it) and its cell
+#     fails with the signal; a worker that stops (SIGSTOP) is killed by the watchdog.
+SEGSWEEP_CRASH_CELL=$victim SEGSWEEP_CRASH_SIGNAL=SEGV "$BIN" run sweeps/smoke.yaml --results "$T/s" --jobs 2 --quiet >"$T/segv.out" 2>&1
+code=$?
+check "SIGSEGV worker: run exits 1" test $code -eq 1
+check "SIGSEGV worker: the cell failed with signal 11" grep -q "cell $victim failed: worker crashed (killed by signal 11 (SIGSEGV" "$T/segv.out"
+check "SIGSEGV worker: the other cells are done" test "$(ls "$T/s/smoke/cells/"*.json | wc -l)" -eq "$(($(ls "$A"/cells/*.json | wc -l) - 1))"
+SEGSWEEP_STOP_CELL=$victim SEGSWEEP_STALL_SECONDS=3 "$BIN" run sweeps/smoke.yaml --results "$T/w" --jobs 2 --quiet >"$T/stall.out" 2>&1
+code=$?
+check "stopped worker: the watchdog fails the cell as stalled, exit 1" bash -c "test $code -eq 1 && grep -q 'cell $victim failed: stalled' '$T/stall.out'"
+check "stopped worker: status shows the cell failed as stalled" bash -c "'$BIN' status '$T/w/smoke' | grep -q 'failed: stalled'"
+
+# 5c. Sibling workers hold no pipe of each other (each pipe end is close-on-exec).
+set -m
+"$BIN" run sweeps/smoke.yaml --results "$T/f" --jobs 2 --set iterations=3000 --quiet >"$T/int.out" 2>&1 &
+pid=$!
+set +m
+workers=""
+for _ in $(seq 1 200); do
+  workers=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ')
+  [ "$(echo "$workers" | grep -c .)" -ge 2 ] && break
+  sleep 0.05
+done
+own=""
+for w in $workers; do own="$own $(readlink /proc/"$w"/fd/0 /proc/"$w"/fd/1 2>/dev/null)"; done
+leaks=0
+for w in $workers; do
+  mine="$(readlink /proc/"$w"/fd/0 /proc/"$w"/fd/1 2>/dev/null)"
+  for fd in /proc/"$w"/fd/*; do
+    n=$(basename "$fd"); [ "$n" -le 2 ] && continue
+    target=$(readlink "$fd" 2>/dev/null) || continue
+    case "$target" in pipe:*) ;; *) continue ;; esac
+    if echo "$own" | grep -qF "$target" && ! echo "$mine" | grep -qF "$target"; then leaks=$((leaks + 1)); fi
+  done
+done
+check "two workers seen ($(echo "$workers" | grep -c .)), neither holds the other's pipes ($leaks leaked)" test "$(echo "$workers" | grep -c .)" -ge 2 -a "$leaks" -eq 0
+
+# 5d. Ctrl-C (SIGINT): says what finished and how to resume; no cell is marked failed.
+for _ in $(seq 1 400); do [ "$(ls "$T/f/smoke/cells/"*.json 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.05; done
+kill -INT "$pid"; wait "$pid"; code=$?
+check "Ctrl-C: exit 130" test $code -eq 130
+check "Ctrl-C: prints what finished and the command that resumes" bash -c "grep -q 'interrupted: [0-9]* of 6 cells done, [0-9]* left; resume with:' '$T/int.out' && grep -q 'sweep run sweeps/smoke.yaml --results $T/f --set iterations=3000' '$T/int.out'"
+check "Ctrl-C: no cell marked failed" bash -c "! ls '$T/f/smoke/cells/' | grep -q '\.failed$'"
+
+# 5e. A full disk: the run stops starting cells, keeps the finished ones, says so, exits 1.
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$T/full" && mount -t tmpfs -o size=80k tmpfs "$T/full" 2>/dev/null; then
+  printf 'name: df\ngrid:\n  loss: [cce, dice, dicefg, dice_square]\nseeds: 2\nfixed: {iterations: 150, image_size: 8, eval_images: 4, eval_every: 10}\n' >"$T/df.yaml"
+  "$BIN" run "$T/df.yaml" --results "$T/full" --jobs 2 --quiet >"$T/df.out" 2>&1
+  code=$?
+  done_cells=$(ls "$T/full/df/cells/"*.json 2>/dev/null | wc -l)
+  check "disk full: exit 1 and one clear line" bash -c "test $code -eq 1 && grep -q 'disk full at $T/full/df.*: $done_cells cells done, $((8 - done_cells)) left; free space and run the same command' '$T/df.out'"
+  check "disk full: no flood of per-cell errors" test "$(grep -c 'No space left' "$T/df.out")" -le 2
+  check "disk full: the finished cells are intact" bash -c "'$BIN' status '$T/full/df' | grep -q '^  done    $done_cells$'"
+  umount "$T/full"
+else
+  echo "skip - disk full (needs root and a tmpfs mount)"
+fi
 
 # 6. Two runs on the same results directory: the second is refused with a clear message.
 "$BIN" run sweeps/ci.yaml --results "$T/l" --jobs 1 --quiet >/dev/null 2>&1 &
@@ -107,6 +178,16 @@ check "bad sweep file: nothing written" test ! -e "$T/bad"
 code=$?
 check "train with an unknown key: exit 2 and a did-you-mean" bash -c "test $code -eq 2 && grep -q theta '$T/train.out'"
 
+"$BIN" run sweeps/smoke.yaml --shard 3/3 --results "$T/bad" >"$T/shard.out" 2>&1
+check "--shard 3/3: says shards are numbered from 0" grep -q "like SLURM_ARRAY_TASK_ID" "$T/shard.out"
+"$BIN" run "$T" --results "$T/bad" >"$T/dir.out" 2>&1
+code=$?
+check "sweep file is a directory: exit 2, one sentence" bash -c "test $code -eq 2 && grep -q 'the sweep file is a directory' '$T/dir.out'"
+mkfifo "$T/fifo"
+timeout 10 "$BIN" run "$T/fifo" --results "$T/bad" >"$T/fifo.out" 2>&1
+code=$?
+check "sweep file is a FIFO: exit 2 at once" bash -c "test $code -eq 2 && grep -q 'not a regular file' '$T/fifo.out'"
+
 # 8. verify and diff catch corrupted copies.
 corrupt() { rm -rf "$T/x"; cp -r "$A" "$T/x"; }
 gz=$(ls "$T/a/smoke/cells/"*.ndjson.gz | head -1); name=$(basename "$gz")
@@ -114,6 +195,13 @@ corrupt; printf '\xff' | dd of="$T/x/cells/$name" bs=1 seek=40 conv=notrunc 2>/d
 check "verify catches a flipped byte" bash -c "! '$BIN' verify '$T/x' >/dev/null"
 corrupt; truncate -s 30 "$T/x/cells/$name"
 check "verify catches a truncated step log" bash -c "! '$BIN' verify '$T/x' >/dev/null"
+"$BIN" rerun "${name:0:12}" --results "$T/x" >"$T/rerun-trunc.out" 2>&1
+code=$?
+check "rerun of a truncated log: says it is unreadable and why, exit 1" bash -c "test $code -eq 1 && grep -q 'the stored step log is unreadable: gzip stream is truncated' '$T/rerun-trunc.out' && grep -q 'gzip sha256 on disk' '$T/rerun-trunc.out'"
+corrupt; sed -i -E '0,/"final_accuracy": [0-9.e-]+/s//"final_accuracy": 0.123/' "$T/x/cells/${name%.ndjson.gz}.json"
+mkdir -p "$T/x-root"; cp -r "$T/x" "$T/x-root/smoke"
+"$BIN" run sweeps/smoke.yaml --results "$T/x-root" >"$T/damaged.out" 2>&1
+check "an edited metric: run names the damaged cell and redoes it" bash -c "grep -q 'cell ${name:0:12} is damaged (metrics mismatch: final_accuracy manifest 0.123' '$T/damaged.out' && ! grep -q 0.123 '$T/x-root/smoke/manifest.json'"
 corrupt; rm "$T/x/cells/$name"
 check "verify catches a deleted step log" bash -c "! '$BIN' verify '$T/x' >/dev/null"
 corrupt; sed -i -E '0,/"final_accuracy": [0-9.e-]+/s//"final_accuracy": 0.123/' "$T/x/manifest.json"

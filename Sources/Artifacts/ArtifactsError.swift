@@ -1,6 +1,12 @@
 // The errors of the Artifacts module: every case names the file (or directory) it is about and
 // says what went wrong there.
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The kind of a zlib failure, one per `Z_*` return code.
 public enum ZlibErrorKind: Sendable, Equatable, CustomStringConvertible {
   /// `Z_STREAM_ERROR`: inconsistent stream state or bad parameters.
@@ -57,6 +63,13 @@ public enum ArtifactsError: Error, Sendable, Equatable, CustomStringConvertible 
       file
     case .locked(let directory, _): directory
     }
+  }
+
+  /// Whether this is the file system running out of space (ENOSPC, or EDQUOT for a quota).
+  public var isDiskFull: Bool {
+    guard case .io(_, _, let reason) = self else { return false }
+    return reason == String(cString: strerror(ENOSPC))
+      || reason == String(cString: strerror(EDQUOT))
   }
 
   /// The message without the leading file name, for lists that show the file separately.

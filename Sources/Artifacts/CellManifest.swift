@@ -2,6 +2,7 @@
 // key metrics, plus a run section of run-time facts that diffs ignore.
 
 import CanonicalJSON
+import SweepSpec
 import TrainingCore
 
 /// The key metrics of a cell, derived from its step records.
@@ -192,6 +193,92 @@ public struct CellManifest: Sendable, Equatable {
   public static func load(path: String) throws(ArtifactsError) -> CellManifest {
     try CellManifest(json: try loadJSON(path), file: path)
   }
+}
+
+/// Why `id` is not the cell id of `config`, or nil when it is: the config must be a complete,
+/// valid canonical config (as `Parameters.canonical` writes it) and `id` its `CellID`. The one
+/// check of a cell's identity, shared by the done check, `sweep verify` and the worker.
+public func cellIdentityProblem(id: String, config: JSONValue) -> String? {
+  let resolved: TrainingConfig
+  do {
+    resolved = try Parameters.config(fromCanonical: config)
+  } catch {
+    return "its config is not a valid config: \(error.message)"
+  }
+  if Parameters.canonical(resolved) != config {
+    return "its config is not in canonical form (a value was edited)"
+  }
+  let expected = CellID(config: resolved).hex
+  if expected != id {
+    return "its id is not the hash of its config (the config hashes to \(expected.prefix(12)))"
+  }
+  return nil
+}
+
+extension CellManifest {
+  /// What the manifest claims that contradicts itself, cheaply (no file is read): the core
+  /// version, the id against the config's hash, the seed, the status against `steps_run` and
+  /// `diverged_step`, and `records` against the steps the config logs. Empty when consistent.
+  public var claimProblems: [String] {
+    if coreVersion != coreSemanticsVersion {
+      return [
+        "it was made by core version \(coreVersion), this build's core is \(coreSemanticsVersion)"
+      ]
+    }
+    if let problem = cellIdentityProblem(id: id, config: config) { return [problem] }
+    guard let resolved = try? Parameters.config(fromCanonical: config) else { return [] }
+    var problems: [String] = []
+    if Int(truncatingIfNeeded: resolved.seed) != seed {
+      problems.append("seed is \(seed), its config has seed \(resolved.seed)")
+    }
+    switch (status, divergedStep) {
+    case ("ok", nil):
+      if stepsRun != resolved.iterations {
+        problems.append(
+          "status is ok but steps_run is \(stepsRun), not the config's \(resolved.iterations) iterations"
+        )
+      }
+    case ("ok", let step?):
+      problems.append("status is ok but diverged_step is \(step)")
+    case ("diverged", nil):
+      problems.append("status is diverged but diverged_step is null")
+    case ("diverged", let step?):
+      if step < 0 || step >= resolved.iterations || stepsRun != step + 1 {
+        problems.append(
+          "status is diverged at step \(step) but steps_run is \(stepsRun) (expected \(step + 1))")
+      }
+    default:
+      problems.append("status is \"\(status)\"")
+    }
+    if problems.isEmpty {
+      let expected = loggedRecords(resolved, stepsRun: stepsRun, diverged: divergedStep != nil)
+      if records != expected {
+        problems.append(
+          "records is \(records), but \(stepsRun) steps of this config log \(expected) records")
+      }
+    }
+    return problems
+  }
+}
+
+/// How many records a run of `config` that executed `stepsRun` steps logs: every eval step,
+/// every `log_every`-th step and the last step (as `Trainer.run` does), or for a diverged run the
+/// logged steps before the divergence plus the step that diverged.
+func loggedRecords(_ config: TrainingConfig, stepsRun: Int, diverged: Bool) -> Int {
+  let logged = max(0, diverged ? stepsRun - 1 : stepsRun)  // steps 0..<logged
+  func multiples(_ k: Int) -> Int { logged > 0 && k > 0 ? (logged - 1) / k + 1 : 0 }
+  let e = max(1, config.evalEvery)
+  let l = max(1, config.logEvery)
+  var a = e
+  var b = l
+  while b != 0 { (a, b) = (b, a % b) }
+  let (lcm, overflow) = (e / a).multipliedReportingOverflow(by: l)
+  var count = multiples(e) + multiples(l) - (overflow ? 0 : multiples(lcm))
+  let last = config.iterations - 1
+  if !diverged && logged == config.iterations && last >= 0 && last % e != 0 && last % l != 0 {
+    count += 1
+  }
+  return count + (diverged ? 1 : 0)
 }
 
 /// A number, or `null` for nil.

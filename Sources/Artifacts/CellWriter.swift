@@ -25,7 +25,7 @@ public func cellManifestPath(sweepDirectory: String, hex: String) -> String {
 /// Writes one cell's artifacts while it trains.
 ///
 /// Records are encoded, hashed (SHA-256 of the NDJSON bytes), gzipped and streamed into
-/// `cells/<id>.ndjson.gz.<pid>.tmp`. `finish` fsyncs and renames the step log into place and then
+/// `cells/<id>.ndjson.gz.<pid>@<host>.tmp`. `finish` fsyncs and renames the step log into place and then
 /// writes the manifest atomically: the manifest is the commit point, so a cell whose manifest is
 /// missing is simply not done. `abandon` (or dropping an unfinished writer) removes the
 /// temporary file.
@@ -53,7 +53,8 @@ public final class CellWriter {
     self.config = config
     self.metrics = MetricsAccumulator(track: config.track)
     try createDirectories("\(sweepDirectory)/cells")
-    let temporary = "\(cellLogPath(sweepDirectory: sweepDirectory, hex: hex)).\(getpid()).tmp"
+    let temporary =
+      "\(cellLogPath(sweepDirectory: sweepDirectory, hex: hex)).\(getpid())@\(temporaryHostName()).tmp"
     self.temporaryPath = temporary
     self.gzip = try GzipWriter(file: temporary)
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -166,18 +167,65 @@ public final class CellWriter {
   }
 }
 
-/// Whether cell `hex` is done: its manifest parses and its step log exists with the size and
-/// SHA-256 the manifest records. The cheap check used to resume; `verifySweep` also
-/// decompresses the log and checks its content hash.
-public func cellIsDone(sweepDirectory: String, hex: String) -> Bool {
-  guard
-    let manifest = try? CellManifest.load(
-      path: cellManifestPath(sweepDirectory: sweepDirectory, hex: hex)),
-    manifest.id == hex
-  else { return false }
-  let logPath = cellLogPath(sweepDirectory: sweepDirectory, hex: hex)
+/// What the done check found for one cell of a sweep directory.
+public enum CellCondition: Sendable, Equatable {
+  /// The manifest holds and the step log matches it.
+  case done(CellManifest)
+  /// No manifest: the cell never finished (an interrupted run leaves at most a step log).
+  case absent
+  /// A manifest exists but something about the cell is wrong; the text says what.
+  case damaged(String)
+
+  public var isDone: Bool {
+    if case .done = self { return true }
+    return false
+  }
+}
+
+/// Checks cell `hex`: its manifest parses, is named for its id, makes consistent claims
+/// (`claimProblems`: id against the config's hash, status against steps, record count), and its
+/// step log exists with the size and SHA-256 the manifest records. With `deep`, also decompresses
+/// the log and re-derives its content hash, record count, status and metrics (`verifyCell`).
+/// The cheap form is what `plan` and `status` use; `run` and `merge` check deeply.
+public func checkCell(sweepDirectory: String, hex: String, deep: Bool = false) -> CellCondition {
+  let manifestPath = cellManifestPath(sweepDirectory: sweepDirectory, hex: hex)
   var info = stat()
-  guard stat(logPath, &info) == 0, Int(info.st_size) == manifest.gzipBytes else { return false }
-  guard let digest = try? fileSHA256(logPath) else { return false }
-  return digest.hex == manifest.gzipSHA256 && digest.bytes == manifest.gzipBytes
+  guard stat(manifestPath, &info) == 0 else {
+    return errno == ENOENT ? .absent : .damaged("its manifest cannot be read: \(errnoText())")
+  }
+  let manifest: CellManifest
+  do {
+    manifest = try CellManifest.load(path: manifestPath)
+  } catch {
+    return .damaged("its manifest is unreadable: \(error.reason)")
+  }
+  guard manifest.id == hex else {
+    return .damaged("its manifest records the id \(manifest.id.prefix(12))")
+  }
+  if let problem = manifest.claimProblems.first {
+    return .damaged("its manifest is wrong: \(problem)")
+  }
+  let logPath = cellLogPath(sweepDirectory: sweepDirectory, hex: hex)
+  guard stat(logPath, &info) == 0 else { return .damaged("its step log is missing") }
+  guard Int(info.st_size) == manifest.gzipBytes else {
+    return .damaged(
+      "its step log is \(info.st_size) bytes, the manifest records \(manifest.gzipBytes)")
+  }
+  guard let digest = try? fileSHA256(logPath) else {
+    return .damaged("its step log cannot be read")
+  }
+  guard digest.hex == manifest.gzipSHA256 && digest.bytes == manifest.gzipBytes else {
+    return .damaged(
+      "its step log has sha256 \(digest.hex.prefix(12)), the manifest records "
+        + "\(manifest.gzipSHA256.prefix(12))")
+  }
+  if deep, let problem = verifyCell(manifest, logPath: logPath).first {
+    return .damaged("\(problem.kind.rawValue): \(problem.message)")
+  }
+  return .done(manifest)
+}
+
+/// Whether cell `hex` is done by the cheap form of `checkCell`.
+public func cellIsDone(sweepDirectory: String, hex: String) -> Bool {
+  checkCell(sweepDirectory: sweepDirectory, hex: hex).isDone
 }

@@ -13,18 +13,41 @@ import Foundation
 /// The message of the current `errno`.
 func errnoText() -> String { String(cString: strerror(errno)) }
 
-/// Creates `path` and any missing parents; an existing directory is fine.
+/// Creates `path` and any missing parents; an existing directory is fine. A part of the path
+/// that exists but is not a directory is named in the error ("… is a file, not a directory").
 public func createDirectories(_ path: String) throws(ArtifactsError) {
-  var isDirectory: ObjCBool = false
-  if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue
-  {
+  var info = stat()
+  if stat(path, &info) == 0 {
+    guard (info.st_mode & S_IFMT) == S_IFDIR else {
+      throw .io(
+        file: path, operation: "create the directory",
+        reason: "\(fileKind(info)) of that name is in the way")
+    }
     return
   }
-  do {
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-  } catch {
+  let parent = directoryName(path)
+  if parent != path && parent != "." && parent != "/" { try createDirectories(parent) }
+  if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    throw .io(file: path, operation: "create the directory", reason: errnoText())
+  }
+  guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
     throw .io(
-      file: path, operation: "create the directory", reason: "\(error.localizedDescription)")
+      file: path, operation: "create the directory",
+      reason: "\(fileKind(info)) of that name is in the way")
+  }
+}
+
+/// "a regular file", "a FIFO", …: what is at a path, for messages when it is not what was expected.
+public func fileKind(_ info: stat) -> String {
+  switch info.st_mode & S_IFMT {
+  case S_IFREG: "a regular file"
+  case S_IFDIR: "a directory"
+  case S_IFIFO: "a FIFO"
+  case S_IFCHR: "a character device"
+  case S_IFBLK: "a block device"
+  case S_IFSOCK: "a socket"
+  case S_IFLNK: "a symbolic link"
+  default: "not a regular file or directory"
   }
 }
 
@@ -144,4 +167,80 @@ func fileSHA256(_ path: String) throws(ArtifactsError) -> (hex: String, bytes: I
     size += chunk.count
   }
   return (hexString(hasher.finalize()), size)
+}
+
+/// This machine's host name as it appears in temporary step-log names: letters, digits, `-`
+/// and `.` only.
+public func temporaryHostName() -> String {
+  var buffer = [CChar](repeating: 0, count: 256)
+  guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
+  let name = String(
+    decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "-" })
+  return cleaned.isEmpty ? "unknown" : cleaned
+}
+
+/// Whether a temporary file in `directory` may still be written by a live process: its name
+/// carries this host and a live pid, or (written on another host, or by an older tool that did
+/// not record the host) it was modified in the last minute. Step logs are named
+/// `<id>.ndjson.gz.<pid>@<host>.tmp`, atomic writes `<name>.<pid>.<random hex>.tmp`.
+func temporaryFileIsLive(_ name: String, in directory: String, now: time_t = time(nil)) -> Bool {
+  guard name.hasSuffix(".tmp") else { return false }
+  let stem = name.dropLast(4)
+  var pid: pid_t?
+  var host: Substring?
+  if let range = stem.range(of: ".ndjson.gz.") {
+    let owner = stem[range.upperBound...]
+    let parts = owner.split(separator: "@", maxSplits: 1)
+    pid = parts.first.flatMap { pid_t($0) }
+    host = parts.count == 2 ? parts[1] : nil
+  } else {
+    let parts = stem.split(separator: ".")
+    if parts.count >= 3 { pid = pid_t(parts[parts.count - 2]) }
+  }
+  let local = host.map { $0 == temporaryHostName() } ?? false
+  if local, let pid { return processIsAlive(pid) }
+  if let pid, processIsAlive(pid) { return true }
+  var info = stat()
+  guard stat("\(directory)/\(name)", &info) == 0 else { return false }
+  return now - info.st_mtim.tv_sec < 60
+}
+
+/// Whether a process with this pid runs on this machine. A zombie (killed, not yet reaped by
+/// an init that may never reap it) does not count.
+func processIsAlive(_ pid: pid_t) -> Bool {
+  guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+  guard let stat = try? readFile("/proc/\(pid)/stat"),
+    let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count
+  else { return true }
+  let state = stat[close + 2]
+  return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+}
+
+/// Ids (64 hex) of the cells whose temporary step log in `cellsDirectory` is being written by a
+/// live process (see `temporaryFileIsLive`).
+public func cellsBeingWritten(cellsDirectory: String) -> Set<String> {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: cellsDirectory)) ?? []
+  var result = Set<String>()
+  for name in names where name.contains(".ndjson.gz.") && name.hasSuffix(".tmp") {
+    if temporaryFileIsLive(name, in: cellsDirectory) { result.insert(String(name.prefix(64))) }
+  }
+  return result
+}
+
+/// Removes the temporary files (`*.tmp`) in `directory` that no live process writes: those left
+/// by a killed run. Returns how many were removed.
+@discardableResult
+public func removeAbandonedTemporaryFiles(in directory: String) -> Int {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+  var removed = 0
+  for name in names where name.hasSuffix(".tmp") && !temporaryFileIsLive(name, in: directory) {
+    if unlink("\(directory)/\(name)") == 0 { removed += 1 }
+  }
+  return removed
+}
+
+/// Lowercase hex SHA-256 of the file at `path`, or nil when it cannot be read.
+public func gzipSHA256(ofFile path: String) -> String? {
+  try? fileSHA256(path).hex
 }

@@ -28,7 +28,7 @@ public final class ResultsLock {
     }
     if flock(fd, LOCK_EX | LOCK_NB) != 0 {
       let code = errno
-      let holder = ResultsLock.recordedPID(fd)
+      let holder = ResultsLock.holderPID(fd)
       close(fd)
       if code == EWOULDBLOCK || code == EAGAIN {
         throw .locked(directory: directory, pid: holder)
@@ -57,6 +57,16 @@ public final class ResultsLock {
     flock(fd, LOCK_UN)
     close(fd)
     fd = -1
+  }
+
+  /// The pid of the lock's holder. A holder writes its pid just after taking the lock, so an
+  /// empty file means it is between the two: read again for up to a second before giving up.
+  private static func holderPID(_ fd: Int32) -> Int32? {
+    for _ in 0..<100 {
+      if let pid = recordedPID(fd) { return pid }
+      usleep(10_000)
+    }
+    return nil
   }
 
   /// The pid written in the lock file, if it holds one.

@@ -3,6 +3,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// The manifest of a sweep directory (see docs/FORMATS.md). Everything but `run` is a pure
@@ -153,4 +154,115 @@ public struct SweepManifest: Sendable, Equatable {
   public func write(to directory: String) throws(ArtifactsError) {
     try writeAtomically(Array(json.prettyText.utf8), to: "\(directory)/manifest.json")
   }
+}
+
+/// The sweep as it was run, `resolved-sweep.json` (see docs/FORMATS.md): the sweep file's text,
+/// its path and hash, the `--set` overrides and the grid limit. Re-expanding it gives the cells
+/// the directory should hold, so `merge`, `status` and `verify` need no sweep file or `--set`.
+public struct ResolvedSweep: Sendable, Equatable {
+  /// The value of the `schema` key.
+  public static let schema = "segsweep.resolved-sweep/1"
+  /// The file's name inside a sweep directory.
+  public static let fileName = "resolved-sweep.json"
+
+  /// The sweep file as given on the command line, its text and the SHA-256 of its bytes.
+  public var specPath: String
+  public var specText: String
+  public var specSHA256: String
+  /// The `--set` overrides, in the order given.
+  public var overrides: [String]
+  /// The `--max-cells` limit the sweep was expanded with.
+  public var maxCells: Int
+
+  public init(
+    specPath: String, specText: String, overrides: [String], maxCells: Int
+  ) {
+    self.specPath = specPath
+    self.specText = specText
+    self.specSHA256 = sha256Hex(Array(specText.utf8))
+    self.overrides = overrides
+    self.maxCells = maxCells
+  }
+
+  /// Reads the sweep file at `path` again for the record, checking that its bytes are the
+  /// ones `sweepSHA256` was computed from (the file did not change since it was parsed).
+  public static func capture(
+    path: String, sweepSHA256: String, overrides: [String], maxCells: Int
+  ) throws(ArtifactsError) -> ResolvedSweep {
+    let bytes = try readFile(path)
+    guard sha256Hex(bytes) == sweepSHA256 else {
+      throw .io(file: path, operation: "record the sweep file", reason: "it changed while read")
+    }
+    return ResolvedSweep(
+      specPath: path, specText: String(decoding: bytes, as: UTF8.self), overrides: overrides,
+      maxCells: maxCells)
+  }
+
+  /// The record as JSON; `prettyText` of this is the file's contents.
+  public var json: JSONValue {
+    .object([
+      "schema": .string(ResolvedSweep.schema),
+      "spec": .object([
+        "path": .string(specPath), "sha256": .string(specSHA256), "text": .string(specText),
+      ]),
+      "overrides": .array(overrides.map(JSONValue.string)),
+      "max_cells": JSONValue(int: maxCells),
+    ])
+  }
+
+  /// Reads a record from its JSON; `file` names it in errors.
+  public init(json: JSONValue, file: String) throws(ArtifactsError) {
+    let fields = try ManifestFields(json, file: file, context: "")
+    try fields.expectSchema(ResolvedSweep.schema)
+    let spec = try ManifestFields(try fields.object("spec"), file: file, context: "spec")
+    specPath = try spec.string("path")
+    specText = try spec.string("text")
+    specSHA256 = try spec.string("sha256")
+    guard sha256Hex(Array(specText.utf8)) == specSHA256 else {
+      throw .badManifest(file: file, reason: "spec.text does not hash to spec.sha256")
+    }
+    var sets: [String] = []
+    for item in try fields.array("overrides") {
+      guard let text = item.stringValue else {
+        throw .badManifest(file: file, reason: "\"overrides\": expected strings")
+      }
+      sets.append(text)
+    }
+    overrides = sets
+    maxCells = try fields.int("max_cells")
+  }
+
+  /// The record in `sweepDirectory`, or nil when it has none (a directory from an older tool).
+  public static func load(sweepDirectory: String) throws(ArtifactsError) -> ResolvedSweep? {
+    let path = "\(sweepDirectory)/\(fileName)"
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    return try ResolvedSweep(json: try loadJSON(path), file: path)
+  }
+
+  /// Writes `<sweepDirectory>/resolved-sweep.json` atomically.
+  public func write(to sweepDirectory: String) throws(ArtifactsError) {
+    try writeAtomically(
+      Array(json.prettyText.utf8), to: "\(sweepDirectory)/\(ResolvedSweep.fileName)")
+  }
+
+  /// The sweep expanded again from the recorded text and overrides.
+  public func expand() throws(SweepSpecError) -> Sweep {
+    try Sweep.parse(text: specText, path: specPath, overrides: overrides, maxCells: maxCells)
+  }
+
+  /// The command that runs this sweep into `resultsRoot`, for messages.
+  public func runCommand(resultsRoot: String, shard: String? = nil) -> String {
+    var words = ["sweep", "run", specPath, "--results", resultsRoot]
+    if let shard { words += ["--shard", shard] }
+    for text in overrides { words += ["--set", text] }
+    if maxCells != 100_000 { words += ["--max-cells", String(maxCells)] }
+    return words.map(shellWord).joined(separator: " ")
+  }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+public func shellWord(_ word: String) -> String {
+  let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+  if !word.isEmpty && word.allSatisfy({ safe.contains($0) }) { return word }
+  return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

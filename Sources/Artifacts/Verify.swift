@@ -1,8 +1,10 @@
 // `sweep verify`: checks every cell's files against its manifest (sizes, hashes, gzip integrity,
-// record count, metrics) and the sweep manifest against the cell manifests.
+// record count, status, metrics), each manifest's claims about itself, the sweep manifest against
+// the cell manifests, and the directory against the sweep it records.
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// One inconsistency found by `verifySweep`, naming the file it is in.
@@ -21,6 +23,11 @@ public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
     case entryWithoutFiles = "entry without cell files"
     case cellWithoutEntry = "cell without entry"
     case entryMismatch = "entry differs from cell manifest"
+    case inconsistentManifest = "manifest contradicts itself"
+    case statusMismatch = "status differs from the step log"
+    case missingCell = "cell of the sweep not done"
+    case entryNotInSweep = "entry not in the sweep"
+    case otherSweep = "manifest of another sweep"
   }
 
   public var kind: Kind
@@ -48,6 +55,7 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
     .filter { !$0.hasSuffix(".tmp") }.sorted()
   let manifestIDs = Set(names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
   var cells: [String: CellManifest] = [:]
+  var resolvedIDs: Set<String>?
 
   for name in names {
     if name.hasSuffix(".ndjson.gz") {
@@ -79,8 +87,13 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
       continue
     }
     cells[hex] = manifest
+    for claim in manifest.claimProblems {
+      problems.append(VerifyProblem(kind: .inconsistentManifest, file: path, message: claim))
+    }
     problems += verifyCell(manifest, logPath: "\(cellsDirectory)/\(hex).ndjson.gz")
   }
+  problems += completenessProblems(
+    directory: directory, present: manifestIDs, resolvedSweepIDs: &resolvedIDs)
 
   let sweepPath = "\(directory)/manifest.json"
   guard FileManager.default.fileExists(atPath: sweepPath) else {
@@ -97,8 +110,22 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
     return problems
   }
   var listed = Set<String>()
+  if resolvedIDs == nil {
+    for hex in sweep.missing where !manifestIDs.contains(hex) {
+      problems.append(
+        VerifyProblem(
+          kind: .missingCell, file: sweepPath,
+          message: "cell \(hex.prefix(12)) is listed as missing; `sweep run` computes it"))
+    }
+  }
   for entry in sweep.cells {
     listed.insert(entry.id)
+    if let resolvedIDs, !resolvedIDs.contains(entry.id) {
+      problems.append(
+        VerifyProblem(
+          kind: .entryNotInSweep, file: sweepPath,
+          message: "cell \(entry.shortID) is not a cell of \(ResolvedSweep.fileName)'s sweep"))
+    }
     guard manifestIDs.contains(entry.id) else {
       problems.append(
         VerifyProblem(
@@ -122,6 +149,49 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
       ? "listed as missing in manifest.json; run `sweep merge`" : "not in manifest.json"
     problems.append(
       VerifyProblem(kind: .cellWithoutEntry, file: "\(cellsDirectory)/\(hex).json", message: why))
+  }
+  return problems
+}
+
+/// The cells of the recorded sweep (`resolved-sweep.json`, expanded again) that have no cell
+/// manifest in `present`; sets `resolvedSweepIDs` to the sweep's ids when there is a record.
+func completenessProblems(
+  directory: String, present: Set<String>, resolvedSweepIDs: inout Set<String>?
+) -> [VerifyProblem] {
+  let recordPath = "\(directory)/\(ResolvedSweep.fileName)"
+  let sweep: Sweep
+  do {
+    guard let record = try ResolvedSweep.load(sweepDirectory: directory) else { return [] }
+    do {
+      sweep = try record.expand()
+    } catch {
+      return [
+        VerifyProblem(
+          kind: .unreadableManifest, file: recordPath,
+          message: "the recorded sweep no longer expands: \(error.message)")
+      ]
+    }
+  } catch {
+    return [VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason)]
+  }
+  resolvedSweepIDs = Set(sweep.cells.map(\.id.hex))
+  var problems: [VerifyProblem] = []
+  let missing = sweep.cells.filter { !present.contains($0.id.hex) }
+  for cell in missing {
+    problems.append(
+      VerifyProblem(
+        kind: .missingCell, file: "\(directory)/cells/\(cell.id.hex).json",
+        message: "cell \(cell.id.short) of sweep \(sweep.name) has no manifest; "
+          + "`sweep run` computes it"))
+  }
+  if let manifest = try? SweepManifest.load(path: "\(directory)/manifest.json"),
+    manifest.specSHA256 != sweep.specSHA256 || manifest.name != sweep.name
+  {
+    problems.append(
+      VerifyProblem(
+        kind: .otherSweep, file: "\(directory)/manifest.json",
+        message: "it was assembled from another sweep file than \(ResolvedSweep.fileName) "
+          + "records; run `sweep merge \(directory)`"))
   }
   return problems
 }
@@ -152,6 +222,16 @@ func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
     problems.append(VerifyProblem(kind: .corruptLog, file: error.file, message: error.reason))
     return problems
   }
+  return problems + recordProblems(manifest, ndjson: ndjson, logPath: logPath)
+}
+
+/// Checks what a cell manifest claims about its records against the NDJSON bytes `ndjson`
+/// (stored at, or recomputed for, `logPath`): content hash, record count, status and steps, and
+/// the metrics re-derived from the lines.
+public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: String)
+  -> [VerifyProblem]
+{
+  var problems: [VerifyProblem] = []
   let content = sha256Hex(ndjson)
   if content != manifest.ndjsonSHA256 {
     problems.append(
@@ -169,6 +249,12 @@ func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
         kind: .recordCountMismatch, file: logPath,
         message: "\(count) records, manifest records \(manifest.records)"))
   }
+  if let problem = statusProblem(manifest, lines: lines) {
+    problems.append(
+      VerifyProblem(
+        kind: .statusMismatch,
+        file: logPath.replacingOccurrences(of: ".ndjson.gz", with: ".json"), message: problem))
+  }
   if let metrics = metrics(ofNDJSON: lines) {
     let differences = metricDifferences(manifest.metrics, metrics, tolerance: 0)
     if !differences.isEmpty {
@@ -183,12 +269,58 @@ func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
   return problems
 }
 
+/// Why the manifest's status and steps disagree with what the step log shows, or nil.
+func statusProblem(_ manifest: CellManifest, lines: [ArraySlice<UInt8>]) -> String? {
+  guard let derived = runStatus(ofNDJSON: lines), let last = lastStep(lines) else { return nil }
+  let claimed =
+    "status \(manifest.status)" + (manifest.divergedStep.map { " at step \($0)" } ?? "")
+    + ", steps_run \(manifest.stepsRun)"
+  switch (derived, manifest.runStatus) {
+  case (.diverged(let step), .diverged(let claimedStep)) where step == claimedStep:
+    return nil
+  case (.diverged(let step), _):
+    return "\(claimed), but the records diverge at step \(step)"
+  case (.ok, .ok):
+    return last == manifest.stepsRun - 1
+      ? nil : "\(claimed), but the records end at step \(last)"
+  case (.ok, .diverged(let claimedStep)):
+    // A divergence shows in the log unless only an untracked training gradient overflowed.
+    let config = try? Parameters.config(fromCanonical: manifest.config)
+    let visible = config.map { $0.track.contains($0.loss) } ?? true
+    return last != claimedStep || visible
+      ? "\(claimed), but the records end at step \(last) with finite values" : nil
+  }
+}
+
+/// The status a step log shows: diverged at its last step when that record holds a null loss or
+/// gradient norm (a non-finite value), else ok; nil when it has no readable last line.
+func runStatus(ofNDJSON lines: [ArraySlice<UInt8>]) -> RunStatus? {
+  guard let line = lines.last(where: { !$0.isEmpty }),
+    let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
+    let step = fields["step"]?.intValue
+  else { return nil }
+  let nonFinite = fields.contains { key, value in
+    (key.hasPrefix("loss_") || key.hasPrefix("grad_")) && value.isNull
+  }
+  return nonFinite ? .diverged(step: step) : .ok
+}
+
+/// The step of the last line of a step log.
+func lastStep(_ lines: [ArraySlice<UInt8>]) -> Int? {
+  guard let line = lines.last(where: { !$0.isEmpty }) else { return nil }
+  return (try? JSONValue(parsing: Array(line)))?["step"]?.intValue
+}
+
 /// The metrics of a step log's lines, read from the numbers as written (the tracked losses are
 /// the `loss_<name>` keys of the last line), or nil when a line does not parse.
 func metrics(ofNDJSON lines: [ArraySlice<UInt8>]) -> CellMetrics? {
   var metrics = CellMetrics()
   var last: [String: JSONValue]?
-  for line in lines where !line.isEmpty {
+  let lastIndex = lines.lastIndex { !$0.isEmpty }
+  for (index, line) in lines.enumerated() where !line.isEmpty {
+    // Only eval lines and the last line hold metrics: skip parsing the others (a paper cell has
+    // 10,001 lines and 41 eval steps). The content hash vouches for the bytes of every line.
+    if index != lastIndex && !containsAccuracyKey(line) { continue }
     guard let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
       let step = fields["step"]?.intValue
     else { return nil }
@@ -210,6 +342,19 @@ func metrics(ofNDJSON lines: [ArraySlice<UInt8>]) -> CellMetrics? {
     }
   }
   return metrics
+}
+
+/// Whether an NDJSON line holds the `"accuracy":` key.
+private func containsAccuracyKey(_ line: ArraySlice<UInt8>) -> Bool {
+  let key = Array(#""accuracy":"#.utf8)
+  guard line.count >= key.count else { return false }
+  var i = line.startIndex
+  let end = line.endIndex - key.count
+  while i <= end {
+    if line[i] == key[0] && line[i..<(i + key.count)].elementsEqual(key) { return true }
+    i += 1
+  }
+  return false
 }
 
 /// Which fields of a sweep-manifest entry differ from the entry of its cell manifest.

@@ -12,47 +12,60 @@ final class ChildProcess {
   let stdoutFD: Int32
   private var status: Int32?
 
-  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited.
+  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited. The
+  /// environment is this process's with `SWIFT_BACKTRACE=enable=no`, so that a crashing child
+  /// dies at once instead of being held alive by Swift's backtracer.
   init(executable: String, arguments: [String]) throws {
-    var toChild: [Int32] = [0, 0]
-    var fromChild: [Int32] = [0, 0]
-    guard pipe(&toChild) == 0 else { throw OrchestratorError.cannotStartWorker(errnoText("pipe")) }
-    guard pipe(&fromChild) == 0 else {
-      close(toChild[0])
-      close(toChild[1])
-      throw OrchestratorError.cannotStartWorker(errnoText("pipe"))
+    // Every pipe end is close-on-exec before any other spawn can see it: slots spawn
+    // concurrently, and an end leaked into a sibling worker would keep a dead worker's pipe
+    // open until the sibling exits. Glibc's module does not export pipe2, so pipe + FD_CLOEXEC
+    // and the spawn run under one process-wide lock. dup2 onto stdin/stdout in the child clears
+    // the flag on those two copies only.
+    spawnLock.lock()
+    defer { spawnLock.unlock() }
+    let toChild = try makePipe()
+    let fromChild: (read: Int32, write: Int32)
+    do {
+      fromChild = try makePipe()
+    } catch {
+      close(toChild.read)
+      close(toChild.write)
+      throw error
     }
-    // The parent's ends must not leak into other children.
-    _ = fcntl(toChild[1], F_SETFD, FD_CLOEXEC)
-    _ = fcntl(fromChild[0], F_SETFD, FD_CLOEXEC)
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, toChild[0], STDIN_FILENO)
-    posix_spawn_file_actions_adddup2(&actions, fromChild[1], STDOUT_FILENO)
-    posix_spawn_file_actions_addclose(&actions, toChild[0])
-    posix_spawn_file_actions_addclose(&actions, fromChild[1])
+    posix_spawn_file_actions_adddup2(&actions, toChild.read, STDIN_FILENO)
+    posix_spawn_file_actions_adddup2(&actions, fromChild.write, STDOUT_FILENO)
+    closeInheritedDescriptors(&actions)
 
     let argv = ([executable] + arguments).map { strdup($0) }
     defer { for arg in argv { free(arg) } }
     var cArgv = argv + [nil]
+    let envp = childEnvironment().map { strdup($0) }
+    defer { for entry in envp { free(entry) } }
+    var cEnvp = envp + [nil]
     var child: pid_t = 0
     let spawned = cArgv.withUnsafeMutableBufferPointer { buffer -> Int32 in
-      guard let base = buffer.baseAddress else { return EINVAL }
-      return posix_spawn(&child, executable, &actions, nil, base, environ)
+      cEnvp.withUnsafeMutableBufferPointer { environment -> Int32 in
+        guard let base = buffer.baseAddress, let env = environment.baseAddress else {
+          return EINVAL
+        }
+        return posix_spawn(&child, executable, &actions, nil, base, env)
+      }
     }
-    close(toChild[0])
-    close(fromChild[1])
+    close(toChild.read)
+    close(fromChild.write)
     guard spawned == 0 else {
-      close(toChild[1])
-      close(fromChild[0])
+      close(toChild.write)
+      close(fromChild.read)
       throw OrchestratorError.cannotStartWorker(
         "\(executable): \(String(cString: strerror(spawned)))")
     }
     pid = child
-    stdinFD = toChild[1]
-    stdoutFD = fromChild[0]
+    stdinFD = toChild.write
+    stdoutFD = fromChild.read
   }
 
   /// Writes all of `bytes` to the child's stdin; false when the child has gone.
@@ -81,11 +94,74 @@ final class ChildProcess {
       status = raw
       close(stdoutFD)
     }
-    let raw = status ?? 0
-    let signal = raw & 0x7F
-    if signal != 0 { return "killed by signal \(signal)" }
-    return "exit status \((raw >> 8) & 0xFF)"
+    return describeExit(status ?? 0)
   }
+
+  /// Kills the child with SIGKILL (it is reaped by `wait`).
+  func kill() {
+    if status == nil { _ = Glibc.kill(pid, SIGKILL) }
+  }
+}
+
+/// "exit status 3", or "killed by signal 11 (SIGSEGV: Segmentation fault)" for a wait status.
+func describeExit(_ raw: Int32) -> String {
+  let signal = raw & 0x7F
+  if signal != 0 {
+    let names: [Int32: String] = [
+      SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGILL: "SIGILL",
+      SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM", SIGINT: "SIGINT",
+      SIGTRAP: "SIGTRAP",
+    ]
+    let name = names[signal].map { "\($0): " } ?? ""
+    let text = strsignal(signal).map { String(cString: $0) } ?? "signal \(signal)"
+    return "killed by signal \(signal) (\(name)\(text))"
+  }
+  return "exit status \((raw >> 8) & 0xFF)"
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time
+/// because Glibc's module does not export it.
+private let addCloseFrom:
+  (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard
+      let symbol = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    else { return nil }
+    return unsafeBitCast(
+      symbol,
+      to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+  }()
+
+/// Closes every descriptor above stderr in the child, so it inherits nothing but its pipes and
+/// stderr even from code (Foundation, libraries, a test runner) that opens descriptors without
+/// close-on-exec. Without the glibc call, only our own descriptors are guarded (by the flag).
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+  if let addCloseFrom { _ = addCloseFrom(&actions, 3) }
+}
+
+/// Held while a pipe is made close-on-exec and while a child is spawned, so that no spawn
+/// happens between the two.
+private let spawnLock = NSLock()
+
+/// A pipe whose two ends are close-on-exec (call with `spawnLock` held).
+func makePipe() throws -> (read: Int32, write: Int32) {
+  var fds: [Int32] = [0, 0]
+  guard pipe(&fds) == 0 else { throw OrchestratorError.cannotStartWorker(errnoText("pipe")) }
+  for fd in fds where fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 {
+    let reason = errnoText("fcntl")
+    close(fds[0])
+    close(fds[1])
+    throw OrchestratorError.cannotStartWorker(reason)
+  }
+  return (fds[0], fds[1])
+}
+
+/// This process's environment with Swift's crash backtracer turned off, for child processes.
+func childEnvironment() -> [String] {
+  var entries = ProcessInfo.processInfo.environment.filter { $0.key != "SWIFT_BACKTRACE" }
+    .map { "\($0.key)=\($0.value)" }.sorted()
+  entries.append("SWIFT_BACKTRACE=enable=no")
+  return entries
 }
 
 private func errnoText(_ call: String) -> String {

@@ -14,22 +14,81 @@ public struct MergeResult: Sendable {
   public var missing: [Cell]
   /// Missing cells whose last attempt failed, with the recorded reason.
   public var failed: [(cell: Cell, message: String)]
+  /// Missing cells whose artifacts exist but are damaged, with what is wrong.
+  public var damaged: [(cell: Cell, damage: String)] = []
+}
+
+/// The sweep that `sweep merge DIR [SWEEP]` assembles. With no sweep file, the one recorded in
+/// `resolved-sweep.json` (or, in a directory from an older tool, the spec path of manifest.json
+/// without overrides). With one, it must be the recorded sweep (the same cells); without a
+/// record, it must keep every cell the existing manifest.json lists as done. Either way a merge
+/// never replaces a manifest with one of another sweep.
+public func sweepForMerge(
+  sweepDirectory: String, sweepFile: String?, overrides: [String], maxCells: Int
+) throws -> Sweep {
+  let recorded = try ResolvedSweep.load(sweepDirectory: sweepDirectory)
+  guard let sweepFile else {
+    if let recorded { return try recorded.expand() }
+    let manifest = try SweepManifest.load(path: sweepDirectory)
+    let sweep = try Sweep.load(path: manifest.specPath, maxCells: maxCells)
+    try checkKeepsListedCells(sweep, sweepDirectory: sweepDirectory, given: manifest.specPath)
+    return sweep
+  }
+  let sweep = try Sweep.load(path: sweepFile, overrides: overrides, maxCells: maxCells)
+  let given =
+    "`" + ([sweepFile] + overrides.flatMap { ["--set", $0] }).map(shellWord).joined(separator: " ")
+    + "`"
+  if let recorded {
+    let expected = try recorded.expand()
+    let want = Set(expected.cells.map(\.id))
+    let have = Set(sweep.cells.map(\.id))
+    if want != have {
+      throw OrchestratorError.otherSweep(
+        directory: sweepDirectory,
+        recorded: recorded.runCommand(resultsRoot: directoryOf(sweepDirectory)), given: given,
+        reason:
+          "\(have.intersection(want).count) of its \(have.count) cells are cells of the "
+          + "\(want.count) recorded")
+    }
+    return sweep
+  }
+  try checkKeepsListedCells(sweep, sweepDirectory: sweepDirectory, given: given)
+  return sweep
+}
+
+/// Refuses `sweep` when the existing manifest.json lists done cells that are not in it.
+private func checkKeepsListedCells(_ sweep: Sweep, sweepDirectory: String, given: String) throws {
+  guard let existing = try? SweepManifest.load(path: sweepDirectory) else { return }
+  let ids = Set(sweep.cells.map(\.id.hex))
+  let dropped = existing.cells.filter { !ids.contains($0.id) }
+  if !dropped.isEmpty {
+    throw OrchestratorError.otherSweep(
+      directory: sweepDirectory, recorded: existing.specPath, given: given,
+      reason:
+        "it would drop \(dropped.count) of the \(existing.cells.count) done cells "
+        + "manifest.json lists")
+  }
 }
 
 /// Builds the sweep manifest from the cell manifests under `sweepDirectory` and writes
 /// manifest.json, summary.md and summary.csv atomically. The manifest's run section is derived
 /// from the cells' run sections (hosts, earliest start, summed wall time) plus the project's git
-/// commit, so merging the same files twice gives the same bytes.
-public func mergeSweep(_ sweep: Sweep, sweepDirectory: String) throws -> MergeResult {
+/// commit, so merging the same files twice gives the same bytes. With `deep`, each cell's step
+/// log is decompressed and checked against its manifest (`checkCell`); damaged cells count as
+/// missing and are listed in `damaged`.
+public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = false) throws
+  -> MergeResult
+{
   var manifests: [CellManifest] = []
   var missing: [Cell] = []
   var failed: [(cell: Cell, message: String)] = []
+  var damaged: [(cell: Cell, damage: String)] = []
   for cell in sweep.cells {
-    if cellIsDone(sweepDirectory: sweepDirectory, hex: cell.id.hex),
-      let manifest = try? CellManifest.load(path: "\(sweepDirectory)/cells/\(cell.id.hex).json")
-    {
+    let condition = checkCell(sweepDirectory: sweepDirectory, hex: cell.id.hex, deep: deep)
+    if case .done(let manifest) = condition {
       manifests.append(manifest)
     } else {
+      if case .damaged(let why) = condition { damaged.append((cell, why)) }
       missing.append(cell)
       if let why = FailureMarker.message(sweepDirectory: sweepDirectory, hex: cell.id.hex) {
         failed.append((cell, why))
@@ -44,7 +103,8 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String) throws -> MergeRe
   let summary = Summary(manifest: manifest)
   try writeAtomically(Array(summary.markdown.utf8), to: "\(sweepDirectory)/summary.md")
   try writeAtomically(Array(summary.csv.utf8), to: "\(sweepDirectory)/summary.csv")
-  return MergeResult(manifest: manifest, summary: summary, missing: missing, failed: failed)
+  return MergeResult(
+    manifest: manifest, summary: summary, missing: missing, failed: failed, damaged: damaged)
 }
 
 /// The sweep manifest's run section: facts about how the cells were run, ignored by diffs.

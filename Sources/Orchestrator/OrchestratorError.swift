@@ -12,15 +12,26 @@ public enum OrchestratorError: Error, CustomStringConvertible {
   case notASweepDirectory(String)
   /// Something failed while running or writing a cell.
   case cellFailed(id: String, message: String)
+  /// The file system filled up at `path`; the run stopped starting cells.
+  case diskFull(path: String, done: Int, left: Int)
+  /// A merge named a sweep other than the one the directory was run with.
+  case otherSweep(directory: String, recorded: String, given: String, reason: String)
 
   public var description: String {
     switch self {
-    case .badShard(let text, let expected): "--shard \(text): \(expected)"
+    case .badShard(let text, let expected):
+      "--shard \(text): \(expected); shards are numbered 0…N−1, like SLURM_ARRAY_TASK_ID"
     case .cannotStartWorker(let why): "cannot start a worker process: \(why)"
     case .protocolError(let why): "worker protocol error: \(why)"
     case .notASweepDirectory(let path):
       "\(path): not a sweep result directory (expected manifest.json or cells/ inside)"
     case .cellFailed(let id, let message): "cell \(id) failed: \(message)"
+    case .diskFull(let path, let done, let left):
+      "disk full at \(path): \(done) cell\(done == 1 ? "" : "s") done, \(left) left; "
+        + "free space and run the same command"
+    case .otherSweep(let directory, let recorded, let given, let reason):
+      "\(directory) holds the results of `\(recorded)`, but this command names \(given) "
+        + "(\(reason)); run `sweep merge \(directory)` with no sweep file to use the recorded one"
     }
   }
 }

@@ -12,6 +12,8 @@ public struct PlannedCell: Sendable {
   public var cost: Double
   /// Whether the cell's artifacts exist and match their manifest, so it will be skipped.
   public var done: Bool
+  /// What is wrong with the cell's artifacts when they exist but are damaged (it is redone).
+  public var damage: String?
   /// The worker slot that takes the cell in a longest-first schedule (nil when done).
   public var slot: Int?
 }
@@ -25,8 +27,9 @@ public struct Plan: Sendable {
   public var cells: [PlannedCell]
 
   /// Plans `sweep` for `jobs` worker slots. Pending cells are assigned longest first, each to the
-  /// slot with the least work so far (the order in which `sweep run` hands them out).
-  public init(sweep: Sweep, sweepDirectory: String, shard: Shard?, jobs: Int) {
+  /// slot with the least work so far (the order in which `sweep run` hands them out). With
+  /// `deep`, done cells are checked by decompressing their step logs too (`checkCell`).
+  public init(sweep: Sweep, sweepDirectory: String, shard: Shard?, jobs: Int, deep: Bool = false) {
     self.sweepDirectory = sweepDirectory
     self.shard = shard
     self.jobs = max(1, jobs)
@@ -35,12 +38,15 @@ public struct Plan: Sendable {
     let present = Set(
       (try? FileManager.default.contentsOfDirectory(atPath: "\(sweepDirectory)/cells")) ?? [])
     let chosen = shard.map { part in sweep.cells.filter { part.contains($0.id) } } ?? sweep.cells
-    var cells = chosen.map {
-      PlannedCell(
-        cell: $0, cost: estimatedFLOPs(of: $0.config),
-        done: present.contains("\($0.id.hex).json")
-          && cellIsDone(sweepDirectory: sweepDirectory, hex: $0.id.hex),
-        slot: nil)
+    var cells = chosen.map { cell in
+      let condition =
+        present.contains("\(cell.id.hex).json")
+        ? checkCell(sweepDirectory: sweepDirectory, hex: cell.id.hex, deep: deep) : .absent
+      var damage: String?
+      if case .damaged(let why) = condition { damage = why }
+      return PlannedCell(
+        cell: cell, cost: estimatedFLOPs(of: cell.config), done: condition.isDone,
+        damage: damage, slot: nil)
     }
     var load = [Double](repeating: 0, count: self.jobs)
     for index in Plan.longestFirst(cells) {

@@ -35,23 +35,51 @@ public func locateCell(_ prefix: String, in directories: [String]) throws -> (
 
 /// The result of recomputing a stored cell.
 public struct RerunOutcome: Sendable {
-  public var comparison: RecordComparison
+  /// The recomputed records against the stored ones; nil when the stored log is unreadable.
+  public var comparison: RecordComparison?
   public var storedContentSHA256: String
   public var newContentSHA256: String
+  /// Why the stored step log could not be read (missing, truncated, corrupt), if it could not.
+  public var unreadableLog: String?
+  /// SHA-256 of the .gz file on disk (nil when there is none) and the one the manifest records.
+  public var diskGzipSHA256: String?
+  public var manifestGzipSHA256: String
+  /// What the manifest claims that the recomputed records contradict (content hash, record
+  /// count, status, metrics), or that contradicts itself (id against the config's hash).
+  public var manifestProblems: [String]
+
+  /// Whether the stored log and its manifest are exactly what the config produces.
+  public var reproduced: Bool {
+    unreadableLog == nil && comparison?.identical == true && manifestProblems.isEmpty
+  }
 }
 
 /// Recomputes the cell `hex` of `sweepDirectory` from the config in its manifest, in memory, and
-/// compares the records with the stored step log. With `replace`, writes the recomputed
-/// artifacts over the stored ones (atomically); otherwise never touches them.
+/// compares the records with the stored step log and with the manifest's claims. With
+/// `replace`, writes the recomputed artifacts over the stored ones (atomically); otherwise
+/// never touches them.
 public func rerunCell(hex: String, sweepDirectory: String, replace: Bool) throws -> RerunOutcome {
-  let manifest = try CellManifest.load(path: "\(sweepDirectory)/cells/\(hex).json")
+  let manifestPath = "\(sweepDirectory)/cells/\(hex).json"
+  let manifest = try CellManifest.load(path: manifestPath)
   let config = try Parameters.config(fromCanonical: manifest.config)
   var ndjson: [UInt8] = []
   _ = Trainer(config: config).run { record in
     ndjson.append(contentsOf: ndjsonLine(record, track: config.track).utf8)
   }
-  let stored = (try? gunzip(contentsOf: "\(sweepDirectory)/cells/\(hex).ndjson.gz")) ?? []
-  let comparison = compareRecordStreams(stored: stored, recomputed: ndjson)
+  let logPath = "\(sweepDirectory)/cells/\(hex).ndjson.gz"
+  var comparison: RecordComparison?
+  var unreadable: String?
+  do {
+    let stored = try gunzip(contentsOf: logPath)
+    comparison = compareRecordStreams(stored: stored, recomputed: ndjson)
+  } catch {
+    unreadable =
+      FileManager.default.fileExists(atPath: logPath) ? error.reason : "the file does not exist"
+  }
+  var problems = manifest.claimProblems
+  problems += recordProblems(manifest, ndjson: ndjson, logPath: logPath).map {
+    "\($0.kind.rawValue): \($0.message)"
+  }
   if replace {
     _ = try runCell(
       CellJob(hex: hex, config: config, canonicalConfig: manifest.config),
@@ -59,5 +87,15 @@ public func rerunCell(hex: String, sweepDirectory: String, replace: Bool) throws
   }
   return RerunOutcome(
     comparison: comparison, storedContentSHA256: manifest.ndjsonSHA256,
-    newContentSHA256: sha256Hex(ndjson))
+    newContentSHA256: sha256Hex(ndjson), unreadableLog: unreadable,
+    diskGzipSHA256: gzipSHA256(ofFile: logPath), manifestGzipSHA256: manifest.gzipSHA256,
+    manifestProblems: problems)
+}
+
+/// The directories `rerun --results PATH` searches: PATH itself when it is a sweep directory
+/// (it holds cells/), else the sweep directories under it (PATH is a results root, as `run`
+/// takes).
+public func rerunDirectories(results: String) throws -> [String] {
+  if FileManager.default.fileExists(atPath: "\(results)/cells") { return [results] }
+  return try sweepDirectories(under: results)
 }

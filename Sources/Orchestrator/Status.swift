@@ -7,7 +7,7 @@ import SweepSpec
 /// The state of one cell in a result directory.
 public enum CellState: String, Sendable, CaseIterable {
   case done
-  /// A step log is being written (a temporary file changed in the last minute).
+  /// A step log is being written by a live process (see `cellsBeingWritten`).
   case running
   /// The last attempt failed; a rerun retries it.
   case failed
@@ -23,7 +23,7 @@ public struct SweepStatus: Sendable {
   public init(sweep: Sweep, sweepDirectory: String) {
     self.sweep = sweep
     self.sweepDirectory = sweepDirectory
-    let temps = SweepStatus.recentTemporaryFiles(in: "\(sweepDirectory)/cells")
+    let temps = cellsBeingWritten(cellsDirectory: "\(sweepDirectory)/cells")
     states = sweep.cells.map { cell in
       let hex = cell.id.hex
       if cellIsDone(sweepDirectory: sweepDirectory, hex: hex) { return (cell, .done) }
@@ -33,23 +33,6 @@ public struct SweepStatus: Sendable {
       }
       return (cell, .missing)
     }
-  }
-
-  /// Ids (hex) with a temporary step log modified in the last minute. Workers write their logs
-  /// continuously, so an older temporary file is left over from a run that was killed.
-  static func recentTemporaryFiles(in directory: String) -> Set<String> {
-    let fm = FileManager.default
-    guard let names = try? fm.contentsOfDirectory(atPath: directory) else { return [] }
-    var result = Set<String>()
-    for name in names where name.hasSuffix(".tmp") {
-      let attributes = try? fm.attributesOfItem(atPath: "\(directory)/\(name)")
-      if let modified = attributes?[.modificationDate] as? Date,
-        Date().timeIntervalSince(modified) < 60
-      {
-        result.insert(String(name.prefix(64)))
-      }
-    }
-    return result
   }
 
   public func count(_ state: CellState) -> Int { states.filter { $0.state == state }.count }

@@ -1,5 +1,6 @@
 // The worker side of `sweep run`: a long-lived process (the same binary, started as
 // `sweep worker`) that reads one cell per line on stdin and answers with JSON lines on stdout.
+import Artifacts
 import CanonicalJSON
 import Foundation
 import SweepSpec
@@ -9,7 +10,8 @@ import TrainingCore
 ///
 /// Parent to worker: `{"dir": DIR, "id": HEX, "config": {...canonical config...}}`.
 /// Worker to parent: `{"event":"progress","step":N}` (at most a few per second),
-/// then `{"event":"done","status":"ok"|"diverged","steps":N}` or `{"event":"error","message":M}`.
+/// then `{"event":"done","status":"ok"|"diverged","steps":N}` or `{"event":"error","message":M}`
+/// (with `"disk_full": PATH` when the cell could not be written because the disk is full).
 enum WorkerMessage {
   static func job(directory: String, job: CellJob) -> String {
     JSONValue.object([
@@ -23,6 +25,10 @@ public func serveWorker() {
   // A worker whose parent is gone stops: writes to the closed pipe fail (EPIPE, not a signal),
   // and a parent killed mid-cell is noticed at the next progress tick.
   signal(SIGPIPE, SIG_IGN)
+  // Ctrl-C and SIGTERM reach the whole process group; the parent decides what stops (it kills
+  // its workers and records the cells as interrupted, not failed).
+  signal(SIGINT, SIG_IGN)
+  signal(SIGTERM, SIG_IGN)
   let parent = getppid()
   while let line = readLine() {
     guard !line.isEmpty else { continue }
@@ -32,6 +38,9 @@ public func serveWorker() {
       guard let dir = message["dir"]?.stringValue, let hex = message["id"]?.stringValue,
         let configJSON = message["config"]
       else { throw OrchestratorError.protocolError("bad job line: \(line)") }
+      if let problem = cellIdentityProblem(id: hex, config: configJSON) {
+        throw OrchestratorError.protocolError("job for cell \(hex.prefix(12)): \(problem)")
+      }
       let config = try Parameters.config(fromCanonical: configJSON)
       crashForTestsIfAsked(hex)
       var lastReport = ContinuousClock.now
@@ -48,6 +57,11 @@ public func serveWorker() {
       reply = .object([
         "event": .string("done"), "status": .string(manifest.status),
         "steps": JSONValue(int: manifest.stepsRun),
+      ])
+    } catch let error as ArtifactsError where error.isDiskFull {
+      reply = .object([
+        "event": .string("error"), "message": .string("\(error)"),
+        "disk_full": .string(error.file),
       ])
     } catch {
       reply = .object(["event": .string("error"), "message": .string("\(error)")])
@@ -66,11 +80,16 @@ private func emit(_ message: JSONValue) {
 }
 
 /// Fault injection for the crash-isolation tests: a worker given a cell whose id starts with
-/// `SEGSWEEP_CRASH_CELL` aborts, as a real crash would.
+/// `SEGSWEEP_CRASH_CELL` crashes, as a real crash would: by SIGSEGV when
+/// `SEGSWEEP_CRASH_SIGNAL=SEGV`, else by abort(). One given a cell whose id starts with
+/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would.
 private func crashForTestsIfAsked(_ hex: String) {
-  if let prefix = ProcessInfo.processInfo.environment["SEGSWEEP_CRASH_CELL"], !prefix.isEmpty,
-    hex.hasPrefix(prefix)
-  {
+  let environment = ProcessInfo.processInfo.environment
+  if let prefix = environment["SEGSWEEP_STOP_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
+    kill(getpid(), SIGSTOP)
+  }
+  if let prefix = environment["SEGSWEEP_CRASH_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
+    if environment["SEGSWEEP_CRASH_SIGNAL"] == "SEGV" { kill(getpid(), SIGSEGV) }
     abort()
   }
 }

@@ -3,12 +3,23 @@
 // place for the rest.
 import CanonicalJSON
 import Foundation
+import TrainingCore
 
 /// How one cell of a run ended.
 public enum CellResult: Sendable, Equatable {
   case ok
   case diverged
   case failed(String)
+  /// The cell could not be written because the file system is full at `path`.
+  case diskFull(path: String)
+  /// The run was interrupted (Ctrl-C, SIGTERM) while the cell ran.
+  case interrupted
+}
+
+/// Why a run stopped before every cell had a result.
+public enum RunStop: Sendable, Equatable {
+  case diskFull(path: String)
+  case interrupted
 }
 
 /// Live counters of a run, shared by the worker slots and the progress display.
@@ -18,6 +29,8 @@ public final class RunState: @unchecked Sendable {
   private var running: [String: Int] = [:]  // hex -> steps done
   private var finishedSteps = 0
   public private(set) var results: [String: CellResult] = [:]
+  private var stopReason: RunStop?
+  private var children: [pid_t: ChildProcess] = [:]
   public let totalCells: Int
   public let totalSteps: Int
 
@@ -29,7 +42,7 @@ public final class RunState: @unchecked Sendable {
 
   func next() -> CellJob? {
     lock.withLock {
-      guard let job = queue.popLast() else { return nil }
+      guard stopReason == nil, let job = queue.popLast() else { return nil }
       running[job.hex] = 0
       return job
     }
@@ -47,14 +60,46 @@ public final class RunState: @unchecked Sendable {
     }
   }
 
+  /// Stops handing out cells; the first reason wins. For an interruption, running workers are
+  /// killed too (their cells are redone by the next run).
+  func stop(_ reason: RunStop) {
+    let victims: [ChildProcess] = lock.withLock {
+      if stopReason == nil { stopReason = reason }
+      return reason == .interrupted ? Array(children.values) : []
+    }
+    for child in victims { child.kill() }
+  }
+
+  /// Why the run stopped early, if it did.
+  public var stopped: RunStop? { lock.withLock { stopReason } }
+
+  func register(_ child: ChildProcess) {
+    let interrupted = lock.withLock {
+      children[child.pid] = child
+      return stopReason == .interrupted
+    }
+    if interrupted { child.kill() }
+  }
+
+  func unregister(_ child: ChildProcess) {
+    _ = lock.withLock { children.removeValue(forKey: child.pid) }
+  }
+
   /// A consistent snapshot for the progress display.
   public func snapshot() -> (done: Int, failed: Int, running: Int, steps: Int) {
     lock.withLock {
-      let failed = results.values.filter {
-        if case .failed = $0 { return true }
-        return false
-      }.count
-      return (results.count, failed, running.count, finishedSteps + running.values.reduce(0, +))
+      var finished = 0
+      var failed = 0
+      for result in results.values {
+        switch result {
+        case .ok, .diverged: finished += 1
+        case .failed:
+          finished += 1
+          failed += 1
+        case .diskFull, .interrupted: break  // not finished: the next run redoes them
+        }
+      }
+      return (finished, failed, running.count, finishedSteps + running.values.reduce(0, +))
     }
   }
 
@@ -62,11 +107,14 @@ public final class RunState: @unchecked Sendable {
 }
 
 /// Runs `jobs` (already sorted longest first) on `workers` processes of `executable worker`.
-/// Returns when every job has a result. `onEvent` is called (from worker threads) after each
-/// cell finishes.
+/// Returns when every job has a result, or when the run was stopped (`state.stop`) and the
+/// running cells have ended. `onFinish` is called (from worker threads) after each cell.
+/// `stallLimit` gives, for a job, how long its worker may stay silent before it counts as
+/// stalled and is killed.
 public func runJobs(
   _ jobs: [CellJob], sweepDirectory: String, workers: Int, executable: String,
-  state: RunState, onFinish: @escaping @Sendable (CellJob, CellResult) -> Void
+  state: RunState, stallLimit: @escaping @Sendable (CellJob) -> Double = defaultStallLimit,
+  onFinish: @escaping @Sendable (CellJob, CellResult) -> Void
 ) {
   let slots = max(1, min(workers, jobs.count))
   let group = DispatchGroup()
@@ -78,7 +126,9 @@ public func runJobs(
       while let job = state.next() {
         if worker == nil {
           do {
-            worker = try WorkerProcess(executable: executable)
+            let started = try WorkerProcess(executable: executable)
+            state.register(started.child)
+            worker = started
           } catch {
             let result = CellResult.failed("\(error)")
             FailureMarker.write(sweepDirectory: sweepDirectory, hex: job.hex, message: "\(error)")
@@ -88,20 +138,32 @@ public func runJobs(
           }
         }
         guard let current = worker else { continue }
-        let result = current.run(job, sweepDirectory: sweepDirectory) { step in
+        var result = current.run(
+          job, sweepDirectory: sweepDirectory, stallSeconds: stallLimit(job)
+        ) { step in
           state.progress(job.hex, step: step)
         }
-        if case .failed(let why) = result {
+        if !current.isAlive {
+          state.unregister(current.child)  // before reaping, so `stop` never kills a reused pid
+          current.reap()
+          worker = nil
+          if state.stopped == .interrupted { result = .interrupted }
+        }
+        switch result {
+        case .failed(let why):
           FailureMarker.write(sweepDirectory: sweepDirectory, hex: job.hex, message: why)
-          if !current.isAlive {
-            current.reap()
-            worker = nil
-          }
+        case .diskFull(let path):
+          state.stop(.diskFull(path: path))
+        case .ok, .diverged, .interrupted:
+          break
         }
         state.finish(job, result)
         onFinish(job, result)
       }
-      worker?.close()
+      if let worker {
+        state.unregister(worker.child)
+        worker.close()
+      }
     }
     thread.stackSize = 1 << 20
     thread.start()
@@ -109,9 +171,23 @@ public func runJobs(
   group.wait()
 }
 
+/// How long a worker may stay silent on a cell before the watchdog calls it stalled: the time
+/// the whole cell would take at 0.1 GFLOP/s (over 200 times slower than the core runs here),
+/// and at least two minutes. Workers report progress several times a second while a cell runs,
+/// so silence this long means a stopped process or a hung file system, never a slow cell.
+/// `SEGSWEEP_STALL_SECONDS` overrides it (for the fault-injection tests).
+public func defaultStallLimit(_ job: CellJob) -> Double {
+  if let text = ProcessInfo.processInfo.environment["SEGSWEEP_STALL_SECONDS"],
+    let seconds = Double(text), seconds > 0
+  {
+    return seconds
+  }
+  return max(120, estimatedFLOPs(of: job.config) / 1e8)
+}
+
 /// One `sweep worker` child process with pipes to its stdin and stdout.
 final class WorkerProcess {
-  private let child: ChildProcess
+  let child: ChildProcess
   private var reader: LineReader
   private(set) var isAlive = true
 
@@ -120,14 +196,31 @@ final class WorkerProcess {
     reader = LineReader(fd: child.stdoutFD)
   }
 
-  /// Sends one job and waits for its answer, passing progress steps to `progress`.
-  func run(_ job: CellJob, sweepDirectory: String, progress: (Int) -> Void) -> CellResult {
+  /// Sends one job and waits for its answer, passing progress steps to `progress`. A worker
+  /// silent for `stallSeconds` is killed and the cell fails as stalled.
+  func run(
+    _ job: CellJob, sweepDirectory: String, stallSeconds: Double, progress: (Int) -> Void
+  ) -> CellResult {
     let line = WorkerMessage.job(directory: sweepDirectory, job: job) + "\n"
     guard child.write(Array(line.utf8)) else {
       isAlive = false
       return .failed("worker stopped before taking the cell (\(child.wait()))")
     }
-    while let reply = reader.nextLine() {
+    while true {
+      let reply: String
+      switch reader.nextLine(timeoutSeconds: stallSeconds) {
+      case .line(let text): reply = text
+      case .end:
+        isAlive = false
+        return .failed("worker crashed (\(child.wait()))")
+      case .timeout:
+        isAlive = false
+        child.kill()
+        let how = child.wait()
+        return .failed(
+          "stalled: its worker (pid \(child.pid)) said nothing for "
+            + "\(formatDuration(stallSeconds)) and was killed (\(how))")
+      }
       guard let message = try? JSONValue(parsing: reply), let event = message["event"]?.stringValue
       else { continue }
       switch event {
@@ -136,13 +229,12 @@ final class WorkerProcess {
       case "done":
         return message["status"]?.stringValue == "diverged" ? .diverged : .ok
       case "error":
+        if let path = message["disk_full"]?.stringValue { return .diskFull(path: path) }
         return .failed(message["message"]?.stringValue ?? "unknown error")
       default:
         continue
       }
     }
-    isAlive = false
-    return .failed("worker crashed (\(child.wait()))")
   }
 
   func reap() {
@@ -164,8 +256,22 @@ struct LineReader {
 
   init(fd: Int32) { self.fd = fd }
 
+  /// What `nextLine` found.
+  enum Next: Equatable {
+    case line(String)
+    case end
+    case timeout
+  }
+
   /// The next line without its newline, or nil at end of file.
   mutating func nextLine() -> String? {
+    if case .line(let text) = nextLine(timeoutSeconds: nil) { return text }
+    return nil
+  }
+
+  /// The next line without its newline, `.end` at end of file, or `.timeout` when no byte
+  /// arrived for `timeoutSeconds` (nil: wait forever).
+  mutating func nextLine(timeoutSeconds: Double?) -> Next {
     while true {
       if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
         let line = String(decoding: buffer[start..<newline], as: UTF8.self)
@@ -174,12 +280,19 @@ struct LineReader {
           buffer.removeFirst(start)
           start = 0
         }
-        return line
+        return .line(line)
+      }
+      if let timeoutSeconds {
+        var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(min(timeoutSeconds * 1000, Double(Int32.max)).rounded(.up))
+        let ready = poll(&poller, 1, milliseconds)
+        if ready < 0 && errno == EINTR { continue }
+        if ready == 0 { return .timeout }
       }
       var chunk = [UInt8](repeating: 0, count: 4096)
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
       if n < 0 && errno == EINTR { continue }
-      if n <= 0 { return nil }
+      if n <= 0 { return .end }
       buffer.append(contentsOf: chunk[0..<n])
     }
   }

@@ -29,9 +29,9 @@ public func writeReport(_ input: ReportInput, options: ReportOptions, to directo
   let files = renderReport(input, options: options)
   let manager = FileManager.default
   do {
-    try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try createDirectories(directory)
   } catch {
-    throw ReportError.writeFailed(path: directory, reason: "\(error)")
+    throw ReportError.writeFailed(path: error.file, reason: error.reason)
   }
   for file in files {
     try writeFileAtomically(bytes: file.bytes, to: directory + "/" + file.path)

@@ -52,6 +52,14 @@ public struct Sweep: Sendable {
     path: String, overrides: [String] = [], maxCells: Int = 100_000
   ) throws(SweepSpecError) -> Sweep {
     let url = URL(fileURLWithPath: path)
+    // A directory, FIFO or device would give a raw Foundation error, block, or read forever.
+    var info = stat()
+    if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+      let kind =
+        (info.st_mode & S_IFMT) == S_IFDIR
+        ? "a directory" : "not a regular file (a FIFO, device or socket)"
+      throw .unreadable(path: path, reason: "the sweep file is \(kind)")
+    }
     let size: Int
     do {
       let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -11,27 +11,43 @@ struct Rerun: ParsableCommand {
     discussion: "Exit 0 when reproduced bit-for-bit, 1 when different, 2 on error.")
 
   @Argument(help: "The cell id or a unique prefix (at least 4 hex characters).") var id: String
-  @Option(help: "A sweep directory (results/<name>); default: every sweep under results/.")
+  @Option(
+    help:
+      "A sweep directory (results/<name>) or a results root; default: every sweep under results/."
+  )
   var results: String?
   @Flag(help: "Replace the stored artifacts with the recomputed ones.") var replace = false
 
   func run() throws {
-    let directories = try results.map { [$0] } ?? sweepDirectories(under: "results")
+    let directories = try rerunDirectories(results: results ?? "results")
     let located = try locateCell(id, in: directories)
     let outcome = try rerunCell(
       hex: located.hex, sweepDirectory: located.directory, replace: replace)
     let short = String(located.hex.prefix(12))
-    if outcome.comparison.identical {
-      print("cell \(short) (\(located.directory)): reproduced bit-for-bit")
-      print("content sha256 \(outcome.storedContentSHA256)")
-    } else {
+    if let why = outcome.unreadableLog {
+      print("cell \(short) (\(located.directory)): the stored step log is unreadable: \(why)")
+      print("gzip sha256 on disk        \(outcome.diskGzipSHA256 ?? "(no file)")")
+      print("gzip sha256 in manifest    \(outcome.manifestGzipSHA256)")
+      print("recomputed content sha256  \(outcome.newContentSHA256)")
+    } else if let comparison = outcome.comparison, !comparison.identical {
       print("cell \(short) (\(located.directory)): DIFFERENT from the stored step log")
-      print(outcome.comparison.description)
+      print(comparison.description)
       print("stored content sha256     \(outcome.storedContentSHA256)")
       print("recomputed content sha256 \(outcome.newContentSHA256)")
+    } else if !outcome.manifestProblems.isEmpty {
+      print(
+        "cell \(short) (\(located.directory)): the step log reproduces bit-for-bit, "
+          + "but its manifest is wrong:")
+    } else {
+      print("cell \(short) (\(located.directory)): reproduced bit-for-bit")
+      print("content sha256 \(outcome.storedContentSHA256)")
+    }
+    if !outcome.manifestProblems.isEmpty {
+      if outcome.comparison?.identical != true { print("the manifest is wrong too:") }
+      for problem in outcome.manifestProblems { print("  \(problem)") }
     }
     if replace { printError("replaced the stored artifacts of \(short)") }
-    if !outcome.comparison.identical { throw ExitCode.failure }
+    if !outcome.reproduced { throw ExitCode.failure }
   }
 }
 

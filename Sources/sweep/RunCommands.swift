@@ -22,9 +22,10 @@ struct Plan: ParsableCommand {
   func run() throws {
     let sweep = try spec.load()
     let jobs = try validJobs(jobs)
+    let shard = try parseShard(shard)
+    try shard?.check(cellCount: sweep.cells.count)
     let plan = Orchestrator.Plan(
-      sweep: sweep, sweepDirectory: "\(results)/\(sweep.name)", shard: try parseShard(shard),
-      jobs: jobs)
+      sweep: sweep, sweepDirectory: "\(results)/\(sweep.name)", shard: shard, jobs: jobs)
     print(planText(plan, sweep: sweep))
   }
 }
@@ -45,11 +46,33 @@ struct Run: ParsableCommand {
 
   func run() throws {
     let sweep = try spec.load()
+    let resolved = try ResolvedSweep.capture(
+      path: spec.sweepFile, sweepSHA256: sweep.specSHA256, overrides: spec.overrides,
+      maxCells: spec.maxCells)
     let options = RunOptions(
       jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
       executable: currentExecutable())
-    let report = try runSweep(sweep, resultsRoot: results, options: options) { line in
-      if !quiet { printError(line) }
+    let report: RunReport
+    do {
+      report = try runSweep(sweep, resolved: resolved, resultsRoot: results, options: options) {
+        line in
+        if !quiet { printError(line) }
+      }
+    } catch let error as OrchestratorError {
+      // A full disk is not bad input: the finished cells are kept and the same command resumes.
+      if case .diskFull = error {
+        printError("error: \(error)")
+        throw ExitCode.failure
+      }
+      throw error
+    }
+    if report.stop == .interrupted {
+      let total = report.plan.cells.count
+      let done = report.doneCount
+      printError(
+        "interrupted: \(done) of \(total) cells done, \(total - done) left; resume with:\n  "
+          + resolved.runCommand(resultsRoot: results, shard: options.shard?.description))
+      throw ExitCode(130)
     }
     if let merge = report.merge {
       if !quiet { print(merge.summary.text) }
@@ -57,8 +80,7 @@ struct Run: ParsableCommand {
     } else if let shard = options.shard, !quiet {
       printError(
         "shard \(shard) finished; when every shard has, assemble the sweep with: "
-          + "sweep merge \(shellQuote(report.sweepDirectory)) \(shellQuote(spec.sweepFile))"
-          + spec.overrides.map { " --set \(shellQuote($0))" }.joined())
+          + "sweep merge \(shellQuote(report.sweepDirectory))")
     }
     if report.failedCount > 0 {
       printError(
@@ -71,23 +93,40 @@ struct Run: ParsableCommand {
 
 struct Merge: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Assemble manifest.json and the summary of a sweep directory from its cells.")
+    abstract: "Assemble manifest.json and the summary of a sweep directory from its cells.",
+    discussion:
+      "With no sweep file, the sweep recorded in DIR/resolved-sweep.json by `sweep run`. A sweep "
+      + "file (with --set) is checked against that record, so a merge never replaces a manifest "
+      + "with one of another sweep.")
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
-  @OptionGroup var spec: SpecOptions
+  @Argument(help: "The sweep file; default: the sweep recorded in DIR.") var sweepFile: String?
+  @Option(
+    name: .customLong("set"),
+    help: ArgumentHelp("Overrides of the run (only with a sweep file).", valueName: "key=value"))
+  var overrides: [String] = []
+  @Option(help: "Refuse grids with more cells than this.") var maxCells: Int = 100_000
 
   func run() throws {
-    let sweep = try spec.load()
-    let merge = try mergeSweep(sweep, sweepDirectory: directory)
+    guard sweepFile != nil || overrides.isEmpty else {
+      throw ValidationError("--set needs the sweep file: sweep merge DIR SWEEP.yaml --set k=v")
+    }
+    let sweep = try sweepForMerge(
+      sweepDirectory: directory, sweepFile: sweepFile, overrides: overrides, maxCells: maxCells)
+    let merge = try mergeSweep(sweep, sweepDirectory: directory, deep: true)
     print(merge.summary.text)
     printError("wrote \(directory)/manifest.json, summary.md, summary.csv")
     if !merge.missing.isEmpty {
       let failed = Dictionary(
-        merge.failed.map { ($0.cell.id.hex, $0.message) }, uniquingKeysWith: { a, _ in a })
+        merge.failed.map { ($0.cell.id.hex, "failed: \($0.message)") },
+        uniquingKeysWith: { a, _ in a })
+      let damaged = Dictionary(
+        merge.damaged.map { ($0.cell.id.hex, "damaged: \($0.damage)") },
+        uniquingKeysWith: { a, _ in a })
       printError("\(merge.missing.count) of \(sweep.cells.count) cells are missing:")
       for cell in merge.missing {
         printError(
-          "  \(cell.id.short)  \(failed[cell.id.hex].map { "failed: \($0)" } ?? "missing")")
+          "  \(cell.id.short)  \(damaged[cell.id.hex] ?? failed[cell.id.hex] ?? "missing")")
       }
       throw ExitCode.failure
     }
@@ -99,10 +138,10 @@ struct Status: ParsableCommand {
     abstract: "Show done, running, failed and missing cells of a sweep directory, per shard.")
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
-  @Argument(help: "The sweep file; default: the spec recorded in DIR/manifest.json.")
+  @Argument(help: "The sweep file; default: the sweep recorded in DIR by `sweep run`.")
   var sweepFile: String?
-  @Option(name: .customLong("set"), help: "Overrides used for the run.") var overrides: [String] =
-    []
+  @Option(name: .customLong("set"), help: "Overrides used for the run (only with a sweep file).")
+  var overrides: [String] = []
   @Option(
     help:
       "Show counts for this many shards (as in --shard i/N); default: the shard count the directory was run with, if any."
@@ -114,11 +153,27 @@ struct Status: ParsableCommand {
   }
 
   func run() throws {
-    let path = try sweepFile ?? recordedSpecPath(directory)
-    let sweep = try Sweep.load(path: path, overrides: overrides)
+    let sweep: Sweep
+    let path: String
+    var sets = overrides
+    if let sweepFile {
+      path = sweepFile
+      sweep = try Sweep.load(path: sweepFile, overrides: overrides)
+    } else if let recorded = try ResolvedSweep.load(sweepDirectory: directory) {
+      path = recorded.specPath
+      sets = recorded.overrides
+      sweep = try recorded.expand()
+    } else {
+      path = try recordedSpecPath(directory)
+      sweep = try Sweep.load(path: path, overrides: overrides)
+    }
+    if let shards {
+      guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+      try Shard(index: 0, count: shards).check(cellCount: sweep.cells.count)
+    }
     let status = SweepStatus(sweep: sweep, sweepDirectory: directory)
-    let shardCount = shards ?? shardCountUsed(in: directory)
-    print(statusText(status, sweepPath: path, overrides: overrides, shards: shardCount))
+    let shardCount = shards ?? shardCountUsed(in: directory).map { min($0, sweep.cells.count) }
+    print(statusText(status, sweepPath: path, overrides: sets, shards: shardCount))
     if status.count(.done) < sweep.cells.count { throw ExitCode.failure }
   }
 }

@@ -8,15 +8,17 @@ import TrainingCore
 @testable import Artifacts
 
 @Suite struct CellWriterTests {
-  static let hex = fakeID("cell")
+  /// A real cell of 10 steps: its manifest's claims hold when it is written with 10 records.
+  static let cell = realCell(iterations: 10)
+  static let hex = cell.hex
 
-  /// Writes a cell of `records` and returns its manifest.
+  /// Writes `records` as the cell `cell` and returns its manifest.
   static func writeCell(
     _ directory: TemporaryDirectory, records: [StepRecord], status: RunStatus = .ok
   ) throws -> CellManifest {
-    let config = sampleConfig()
     let writer = try CellWriter(
-      sweepDirectory: directory.path, hex: hex, canonicalConfig: configJSON(), config: config)
+      sweepDirectory: directory.path, hex: hex, canonicalConfig: cell.canonical,
+      config: cell.config)
     for record in records { try writer.append(record) }
     return try writer.finish(
       status: status, stepsRun: records.count, run: .object(["host": .string("test")]))
@@ -25,7 +27,7 @@ import TrainingCore
   @Test func writesFilesWhoseHashesMatch() throws {
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
-    let records = sampleRecords(20)
+    let records = sampleRecords(10)
     let manifest = try Self.writeCell(directory, records: records)
 
     #expect(directory.files("cells") == ["\(Self.hex).json", "\(Self.hex).ndjson.gz"])
@@ -39,7 +41,7 @@ import TrainingCore
     #expect(manifest.ndjsonSHA256 == sha256Hex(encoded.ndjson))
     #expect(manifest.gzipSHA256 == sha256Hex(gz))
     #expect(manifest.gzipBytes == gz.count)
-    #expect(manifest.records == 20)
+    #expect(manifest.records == 10)
     #expect(manifest.status == "ok" && manifest.divergedStep == nil)
     #expect(manifest.run["host"]?.stringValue == "test")
 
@@ -99,7 +101,8 @@ import TrainingCore
       sweepDirectory: directory.path, hex: Self.hex, canonicalConfig: configJSON(),
       config: sampleConfig())
     try writer.append(sampleRecords(1)[0])
-    #expect(directory.files("cells") == ["\(Self.hex).ndjson.gz.\(getpid()).tmp"])
+    #expect(
+      directory.files("cells") == ["\(Self.hex).ndjson.gz.\(getpid())@\(temporaryHostName()).tmp"])
     writer.abandon()
     #expect(directory.files("cells").isEmpty)
     #expect(throws: ArtifactsError.self) { try writer.append(sampleRecords(1)[0]) }
@@ -124,5 +127,76 @@ import TrainingCore
     let second = try Self.writeCell(directory, records: sampleRecords(30))
     #expect(first == second)
     #expect(directory.files("cells").count == 2)
+  }
+}
+
+@Suite struct CellCheckTests {
+  static func writeCell(_ directory: TemporaryDirectory) throws -> CellManifest {
+    try CellWriterTests.writeCell(directory, records: sampleRecords(10))
+  }
+
+  static func edit(_ directory: TemporaryDirectory, _ change: (inout [String: JSONValue]) -> Void)
+    throws
+  {
+    let path = cellManifestPath(sweepDirectory: directory.path, hex: CellWriterTests.hex)
+    guard case .object(var members) = try JSONValue(parsing: try readFile(path)) else { return }
+    change(&members)
+    try writeAtomically(Array(JSONValue.object(members).prettyText.utf8), to: path)
+  }
+
+  func check(_ directory: TemporaryDirectory, deep: Bool = false) -> CellCondition {
+    checkCell(sweepDirectory: directory.path, hex: CellWriterTests.hex, deep: deep)
+  }
+
+  @Test func aWrittenCellIsDoneAndAnUnwrittenOneAbsent() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    #expect(check(directory) == .absent)
+    let manifest = try Self.writeCell(directory)
+    #expect(check(directory) == .done(manifest))
+    #expect(check(directory, deep: true) == .done(manifest))
+  }
+
+  @Test func anEditedRecordCountIsDamageEvenCheaply() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    _ = try Self.writeCell(directory)
+    try Self.edit(directory) { $0["records"] = .number(3) }
+    #expect(
+      check(directory)
+        == .damaged(
+          "its manifest is wrong: records is 3, but 10 steps of this config log 10 records"))
+  }
+
+  @Test func anEditedMetricIsDamageWhenCheckedDeeply() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    _ = try Self.writeCell(directory)
+    try Self.edit(directory) { members in
+      guard case .object(var metrics) = members["metrics"] else { return }
+      metrics["final_accuracy"] = .number(0.123)
+      members["metrics"] = .object(metrics)
+    }
+    #expect(check(directory).isDone)
+    guard case .damaged(let why) = check(directory, deep: true) else {
+      Issue.record("an edited metric passed the deep check")
+      return
+    }
+    #expect(why.hasPrefix("metrics mismatch: final_accuracy manifest 0.123, records "))
+  }
+
+  @Test func aMissingOrChangedLogIsNamed() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    _ = try Self.writeCell(directory)
+    let log = cellLogPath(sweepDirectory: directory.path, hex: CellWriterTests.hex)
+    try flipByte(log, at: 20)
+    guard case .damaged(let why) = check(directory) else {
+      Issue.record("a flipped byte passed")
+      return
+    }
+    #expect(why.hasPrefix("its step log has sha256 "))
+    try FileManager.default.removeItem(atPath: log)
+    #expect(check(directory) == .damaged("its step log is missing"))
   }
 }

@@ -36,3 +36,24 @@ import Testing
     lock.release()
   }
 }
+
+@Suite struct ResultsLockPIDTests {
+  /// A holder that has taken the lock but not yet written its pid: the error still names it.
+  @Test func thePidIsNamedEvenWhenTheHolderHasJustTakenTheLock() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let path = directory.path + "/.lock"
+    let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+    defer { close(fd) }
+    #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+    let writer = Thread {
+      usleep(50_000)
+      let pid = Array("4242\n".utf8)
+      _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+    writer.start()
+    #expect(throws: ArtifactsError.locked(directory: directory.path, pid: 4242)) {
+      _ = try ResultsLock(directory: directory.path)
+    }
+  }
+}

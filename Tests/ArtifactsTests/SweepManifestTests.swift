@@ -74,3 +74,43 @@ import TrainingCore
     }
   }
 }
+
+@Suite struct ResolvedSweepTests {
+  static let text = "name: r\ngrid:\n  loss: [cce, dice]\nfixed: {iterations: 3}\n"
+
+  @Test func roundTripsAndExpandsToTheSameCells() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let record = ResolvedSweep(
+      specPath: "sweeps/r.yaml", specText: Self.text, overrides: ["iterations=2"], maxCells: 50)
+    try record.write(to: directory.path)
+    #expect(directory.files() == ["resolved-sweep.json"])
+    let loaded = try ResolvedSweep.load(sweepDirectory: directory.path)
+    #expect(loaded == record)
+    let sweep = try record.expand()
+    #expect(sweep.name == "r")
+    #expect(sweep.cells.count == 2)
+    #expect(sweep.cells.allSatisfy { $0.config.iterations == 2 })
+    #expect(
+      record.runCommand(resultsRoot: "out", shard: "0/2")
+        == "sweep run sweeps/r.yaml --results out --shard 0/2 --set iterations=2 --max-cells 50")
+    #expect(try ResolvedSweep.load(sweepDirectory: directory.path + "/none") == nil)
+  }
+
+  @Test func anEditedTextIsRefused() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let record = ResolvedSweep(
+      specPath: "r.yaml", specText: Self.text, overrides: [], maxCells: 100_000)
+    guard case .object(var members) = record.json, case .object(var spec) = members["spec"]
+    else { return }
+    spec["text"] = .string(Self.text + "seeds: 3\n")
+    members["spec"] = .object(spec)
+    try writeAtomically(
+      Array(JSONValue.object(members).prettyText.utf8),
+      to: "\(directory.path)/resolved-sweep.json")
+    #expect(throws: ArtifactsError.self) {
+      try ResolvedSweep.load(sweepDirectory: directory.path)
+    }
+  }
+}

@@ -2,6 +2,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 @testable import Artifacts
@@ -42,6 +43,16 @@ func sampleConfig(seed: UInt64 = 1, loss: Loss = .cce) -> TrainingConfig {
   config.loss = loss
   config.iterations = 10
   return config
+}
+
+/// A real cell of `iterations` steps (one record per step): its id, config and canonical
+/// config, so that its manifest passes the claims check.
+func realCell(iterations: Int = 10, seed: UInt64 = 1, loss: Loss = .cce) -> (
+  hex: String, config: TrainingConfig, canonical: JSONValue
+) {
+  var config = sampleConfig(seed: seed, loss: loss)
+  config.iterations = iterations
+  return (CellID(config: config).hex, config, Parameters.canonical(config))
 }
 
 /// A canonical-looking config object for manifests built by hand.

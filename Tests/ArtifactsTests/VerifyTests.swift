@@ -8,16 +8,17 @@ import TrainingCore
 @testable import Artifacts
 
 @Suite struct VerifyTests {
-  static let ids = [fakeID("v1"), fakeID("v2")]
+  static let cells = [realCell(iterations: 12, seed: 0), realCell(iterations: 13, seed: 1)]
+  static let ids = cells.map(\.hex)
 
   /// A sweep directory with two cells and a matching manifest.json.
   static func makeSweep() throws -> TemporaryDirectory {
     let directory = try TemporaryDirectory()
     var manifests: [CellManifest] = []
-    for (i, hex) in ids.enumerated() {
+    for (i, cell) in cells.enumerated() {
       let writer = try CellWriter(
-        sweepDirectory: directory.path, hex: hex, canonicalConfig: configJSON(seed: i),
-        config: sampleConfig(seed: UInt64(i)))
+        sweepDirectory: directory.path, hex: cell.hex, canonicalConfig: cell.canonical,
+        config: cell.config)
       for record in sampleRecords(12 + i) { try writer.append(record) }
       manifests.append(try writer.finish(status: .ok, stepsRun: 12 + i, run: .object([:])))
     }
@@ -132,5 +133,89 @@ import TrainingCore
     defer { directory.cleanup() }
     try FileManager.default.removeItem(atPath: directory.path + "/manifest.json")
     #expect(Self.kinds(verifySweep(directory: directory.path)) == [.missingSweepManifest])
+  }
+}
+
+@Suite struct VerifyClaimsTests {
+  /// Rewrites `cells/<id>.json` (and its entry in manifest.json, when `entry` is set) by `change`.
+  static func edit(
+    _ directory: TemporaryDirectory, _ hex: String, entry: Bool = false,
+    _ change: (inout [String: JSONValue]) -> Void
+  ) throws {
+    let path = "\(directory.path)/cells/\(hex).json"
+    guard case .object(var members) = try JSONValue(parsing: try readFile(path)) else { return }
+    change(&members)
+    try writeAtomically(Array(JSONValue.object(members).prettyText.utf8), to: path)
+    if entry {
+      var sweep = try SweepManifest.load(path: directory.path)
+      let cell = try CellManifest.load(path: path)
+      sweep.cells = sweep.cells.map { $0.id == hex ? SweepManifest.Entry(cell) : $0 }
+      try sweep.write(to: directory.path)
+    }
+  }
+
+  @Test func aConfigEditedInBothManifestsIsCaught() throws {
+    let directory = try VerifyTests.makeSweep()
+    defer { directory.cleanup() }
+    let hex = VerifyTests.ids[0]
+    try Self.edit(directory, hex, entry: true) { members in
+      guard case .object(var config) = members["config"] else { return }
+      config["learning_rate"] = .number(0.5)
+      members["config"] = .object(config)
+    }
+    let problems = verifySweep(directory: directory.path)
+    #expect(VerifyTests.kinds(problems) == [.inconsistentManifest])
+    #expect(problems.first?.message.hasPrefix("its id is not the hash of its config") == true)
+  }
+
+  @Test func aStatusEditedInBothManifestsIsCaught() throws {
+    let directory = try VerifyTests.makeSweep()
+    defer { directory.cleanup() }
+    let hex = VerifyTests.ids[0]
+    // A consistent-looking claim of divergence at the last step: only the log contradicts it.
+    try Self.edit(directory, hex, entry: true) { members in
+      members["status"] = .string("diverged")
+      members["diverged_step"] = .number(11)
+    }
+    let problems = verifySweep(directory: directory.path)
+    #expect(VerifyTests.kinds(problems) == [.statusMismatch])
+    #expect(
+      problems.first?.message
+        == "status diverged at step 11, steps_run 12, but the records end at step 11 with "
+        + "finite values")
+  }
+
+  @Test func cellsOfTheRecordedSweepThatAreGoneAreReported() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let record = ResolvedSweep(
+      specPath: "r.yaml", specText: "name: r\ngrid:\n  loss: [cce, dice]\nfixed: {iterations: 3}\n",
+      overrides: [], maxCells: 100_000)
+    try record.write(to: directory.path)
+    let sweep = try record.expand()
+    let kept = sweep.cells[0]
+    let writer = try CellWriter(
+      sweepDirectory: directory.path, hex: kept.id.hex, canonicalConfig: kept.canonicalConfig,
+      config: kept.config)
+    for r in sampleRecords(3) { try writer.append(r) }
+    let manifest = try writer.finish(status: .ok, stepsRun: 3, run: .object([:]))
+    // The sweep manifest lists only the kept cell: the other was deleted with its entry.
+    try SweepManifest(
+      name: "r", specPath: "r.yaml", specSHA256: record.specSHA256, toolVersion: "0",
+      cells: [manifest], missing: [], run: .object([:])
+    ).write(to: directory.path)
+    let problems = verifySweep(directory: directory.path)
+    #expect(VerifyTests.kinds(problems) == [.missingCell])
+    #expect(problems.first?.file.hasSuffix("\(sweep.cells[1].id.hex).json") == true)
+  }
+
+  @Test func missingCellsListedInTheManifestAreReported() throws {
+    let directory = try VerifyTests.makeSweep()
+    defer { directory.cleanup() }
+    var sweep = try SweepManifest.load(path: directory.path)
+    sweep.missing = [fakeID("gone")]
+    try sweep.write(to: directory.path)
+    let problems = verifySweep(directory: directory.path)
+    #expect(VerifyTests.kinds(problems) == [.missingCell])
   }
 }

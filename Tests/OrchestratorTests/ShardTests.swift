@@ -67,3 +67,28 @@ func badShardTextIsRefused(text: String) {
   #expect(shard.index == 2 && shard.count == 5)
   #expect(shard.description == "2/5")
 }
+
+@Test func shardErrorsSayShardsAreNumberedFromZero() {
+  do {
+    _ = try Shard(parsing: "3/3")
+    Issue.record("--shard 3/3 was accepted")
+  } catch {
+    #expect(
+      error.description
+        == "--shard 3/3: 3 is one past the last shard, 2; shards are numbered 0…N−1, "
+        + "like SLURM_ARRAY_TASK_ID")
+  }
+}
+
+@Test func shardCountIsCappedAtTheNumberOfCells() throws {
+  let shard = try Shard(parsing: "0/1000000")
+  #expect(throws: OrchestratorError.self) { try shard.check(cellCount: 180) }
+  try Shard(parsing: "3/180").check(cellCount: 180)
+  do {
+    try Shard(parsing: "0/7").check(cellCount: 6)
+  } catch {
+    #expect(
+      error.description.contains("N is more than the 6 cells of the sweep; use at most --shard i/6")
+    )
+  }
+}

@@ -61,3 +61,18 @@ private func sampleInput() -> ReportInput {
     try writeReport(sampleInput(), options: ReportOptions(), to: "/proc/no-such-dir/report")
   }
 }
+
+@Test func writeReportNamesThePathWithoutFoundationNoise() throws {
+  let dir = FileManager.default.temporaryDirectory.path + "/report-file-" + UUID().uuidString
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  try Data().write(to: URL(fileURLWithPath: dir))  // a file where the report's parent should be
+  do {
+    try writeReport(sampleInput(), options: ReportOptions(), to: dir + "/report")
+    Issue.record("a report was written under a file")
+  } catch {
+    #expect(
+      "\(error)"
+        == "\(dir): cannot write: cannot create the directory: a regular file of that "
+        + "name is in the way")
+  }
+}

@@ -1,0 +1,69 @@
+// Tests of which sweep `sweep merge` assembles: the recorded one by default, and never another.
+import Artifacts
+import Foundation
+import SweepSpec
+import Testing
+
+@testable import Orchestrator
+
+private let text = "name: m\ngrid:\n  loss: [cce, dice]\nfixed: {iterations: 3}\n"
+
+private func directoryWithSpec() throws -> (directory: String, spec: String) {
+  let directory = FileManager.default.temporaryDirectory.path + "/merge-" + UUID().uuidString
+  try FileManager.default.createDirectory(
+    atPath: directory + "/m/cells", withIntermediateDirectories: true)
+  let spec = directory + "/m.yaml"
+  try text.write(toFile: spec, atomically: true, encoding: .utf8)
+  return (directory, spec)
+}
+
+@Test func mergeWithNoSweepFileUsesTheRecordedSweepAndItsOverrides() throws {
+  let (directory, spec) = try directoryWithSpec()
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+  try ResolvedSweep(specPath: spec, specText: text, overrides: ["iterations=2"], maxCells: 100)
+    .write(to: directory + "/m")
+  let sweep = try sweepForMerge(
+    sweepDirectory: directory + "/m", sweepFile: nil, overrides: [], maxCells: 100_000)
+  #expect(sweep.cells.count == 2)
+  #expect(sweep.cells.allSatisfy { $0.config.iterations == 2 })
+}
+
+@Test func mergeRefusesASweepOtherThanTheRecordedOne() throws {
+  let (directory, spec) = try directoryWithSpec()
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+  try ResolvedSweep(specPath: spec, specText: text, overrides: ["iterations=2"], maxCells: 100)
+    .write(to: directory + "/m")
+  // The run's --set forgotten: every cell id differs.
+  #expect(throws: OrchestratorError.self) {
+    _ = try sweepForMerge(
+      sweepDirectory: directory + "/m", sweepFile: spec, overrides: [], maxCells: 100_000)
+  }
+  let same = try sweepForMerge(
+    sweepDirectory: directory + "/m", sweepFile: spec, overrides: ["iterations=2"],
+    maxCells: 100_000)
+  #expect(same.cells.count == 2)
+}
+
+@Test func withoutARecordMergeRefusesToDropListedCells() throws {
+  let (directory, spec) = try directoryWithSpec()
+  defer { try? FileManager.default.removeItem(atPath: directory) }
+  let run = try Sweep.load(path: spec, overrides: ["iterations=2"])
+  let listed = run.cells.map { cell in
+    CellManifest(
+      id: cell.id.hex, config: cell.canonicalConfig, seed: 1, status: "ok", divergedStep: nil,
+      stepsRun: 2, records: 2, ndjsonSHA256: "", gzipSHA256: "", gzipBytes: 0,
+      metrics: CellMetrics(), run: .object([:]))
+  }
+  try SweepManifest(
+    name: "m", specPath: spec, specSHA256: run.specSHA256, toolVersion: "0", cells: listed,
+    missing: [], run: .object([:])
+  ).write(to: directory + "/m")
+  #expect(throws: OrchestratorError.self) {
+    _ = try sweepForMerge(
+      sweepDirectory: directory + "/m", sweepFile: spec, overrides: [], maxCells: 100_000)
+  }
+  #expect(throws: OrchestratorError.self) {
+    _ = try sweepForMerge(
+      sweepDirectory: directory + "/m", sweepFile: nil, overrides: [], maxCells: 100_000)
+  }
+}
