@@ -82,7 +82,7 @@ private func axisTicks(_ values: [Double], log: Bool, fixed: (Double, Double)?) 
 /// Renders a chart as a standalone SVG document.
 func renderChart(_ chart: Chart) -> String {
   let count = max(1, chart.panels.count)
-  let width = chartLeft + count * chartPanelWidth + (count - 1) * chartGap + 30
+  let width = max(720, chartLeft + count * chartPanelWidth + (count - 1) * chartGap + 30)
   var legendRows: [[(label: String, colour: String, dashed: Bool, x: Int)]] = [[]]
   var cursor = chartLeft
   for entry in chart.legend {
@@ -410,12 +410,10 @@ private func claim4Chart(_ data: ClaimData, _ o: ClaimOptions) -> Chart {
     legend.append(("DICEFG with batch norm (beyond the post)", "#7f0000", true))
   }
   return Chart(
-    title:
-      "Claim 4: CCE loss and gradient norm over the first \(steps) steps, θ = "
-      + "\(compact(o.balancedTheta)), Adam without batch norm",
+    title: "Claim 4: CCE loss and gradient norm over the first \(steps) steps",
     subtitle:
-      "Each curve is divided by its step-0 value; a cell rises when both curves pass their "
-      + "line inside the shaded window.",
+      "θ = \(compact(o.balancedTheta)), Adam without batch norm. Each curve is divided by its "
+      + "step-0 value; a cell rises when both pass their line in the shaded window.",
     panels: panels, legend: legend)
 }
 
