@@ -18,7 +18,7 @@ SET_FLAGS := $(foreach s,$(SET),--set $(s))
 
 .PHONY: help deps report-deps build build-debug sweep test e2e lint format bench bench-sweep rerun \
         golden golden-check \
-        determinism determinism-native slurm-test report clean
+        determinism determinism-native slurm-test report clean report-check
 
 help:
 	@echo "make sweep SWEEP=sweeps/paper.yaml [JOBS=N] [RESULTS=DIR] [SET='k=v ...']  run a sweep"
@@ -138,3 +138,13 @@ format:
 
 clean:
 	rm -rf .build .build-native
+
+# The report as a web page: headless Chromium (Debian's chromium) renders the report of
+# sweeps/ci.yaml; every figure must load and the screenshot must not be blank.
+report-check: build
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium"; \
+	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
+	  else echo "chromium missing; run: sudo apt-get install -y chromium"; exit 2; fi; }
+	scripts/report-browser.sh $(RELEASE_BIN)

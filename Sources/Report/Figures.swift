@@ -135,7 +135,7 @@ private struct Frame {
 }
 
 /// A coordinate in tenths of a pixel as SVG text.
-private func tenths(_ t: Int) -> String {
+func tenths(_ t: Int) -> String {
   let negative = t < 0
   let m = negative ? -t : t
   let text = m % 10 == 0 ? String(m / 10) : "\(m / 10).\(m % 10)"
@@ -143,7 +143,7 @@ private func tenths(_ t: Int) -> String {
 }
 
 /// Path data through points given in tenths, relative after the first.
-private func pathData(_ points: [(Int, Int)], close: Bool = false) -> String {
+func pathData(_ points: [(Int, Int)], close: Bool = false) -> String {
   guard let first = points.first else { return "" }
   var d = "M" + tenths(first.0) + " " + tenths(first.1)
   if points.count == 1 { return d + "h0" }
@@ -186,7 +186,7 @@ private func lineElements(_ line: Line, frame: Frame, dashed: Bool = false) -> S
   return out
 }
 
-private func text(
+func text(
   _ x: Int, _ y: Int, _ content: String, size: Int = 10, anchor: String = "middle",
   extra: String = ""
 ) -> String {
@@ -195,7 +195,7 @@ private func text(
 }
 
 /// A tick label; log-axis labels are written 10 with a raised exponent.
-private func tickLabel(_ ticks: Ticks, _ value: Double, x: Int, y: Int, anchor: String) -> String {
+func tickLabel(_ ticks: Ticks, _ value: Double, x: Int, y: Int, anchor: String) -> String {
   guard ticks.isLog else { return text(x, y, ticks.label(value), anchor: anchor) }
   let exponent = Int(log10(value).rounded())
   return "<text x=\"\(x)\" y=\"\(y)\" font-size=\"10\" text-anchor=\"\(anchor)\">10"

@@ -51,8 +51,11 @@ func compact(_ value: Double) -> String {
   if a != 0 && (a < 1e-3 || a >= 1e6) { return scientific(value, significant: 4) }
   let exponent = a == 0 ? 0 : Int(log10(a).rounded(.down))
   var text = fixed(value, min(7, max(0, 3 - exponent)))
-  while text.hasSuffix("0") { text.removeLast() }
-  if text.hasSuffix(".") { text.removeLast() }
+  // Only zeros after the point are trailing: 1000 stays 1000.
+  if text.contains(".") {
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+  }
   return text == "-0" ? "0" : text
 }
 

@@ -10,7 +10,10 @@ private let style = """
   th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
   th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
   td.supported{background:#d7f0d2}td.not-supported{background:#f6d3d3}
-  td.not-enough-data{background:#eeeeee}
+  td.not-enough-data,span.not-enough-data{background:#eeeeee}
+  span.supported{background:#d7f0d2}span.not-supported{background:#f6d3d3}
+  span.verdict{padding:1px 6px;font-weight:bold}h3{font-size:15px;margin-top:24px}
+  section.claim{border-top:1px solid #eee}table.robustness td{font-size:12px}
   tr.diverged td{color:#b00020}tr.missing td{color:#888}
   figure{margin:16px 0}figcaption{font-size:13px;color:#444}
   img{max-width:100%;height:auto;border:1px solid #ddd}
@@ -92,8 +95,8 @@ private func overview(_ cells: [ReportCell], options: ClaimOptions) -> String {
   h +=
     "<p class=\"note\">Mean over seeds of each cell's last validation accuracy (number of "
     + "cells in brackets). The baseline is the majority-class accuracy max(θ, 1−θ). Colour runs "
-    + "from red (at or below the baseline) to green (1.0); a cell counts as converged at "
-    + "baseline + \(compact(options.margin)) or more.</p>\n"
+    + "from red (at or below the baseline) to green (1.0); claims 1 and 2 count a cell as "
+    + "converged at \(compact(options.convergedAccuracy)) or more once it stops improving.</p>\n"
   guard !rows.isEmpty else { return h + "<p>No cell has a validation accuracy yet.</p>\n" }
   h += "<table>\n<tr><th>θ</th><th>foreground</th><th>batch norm</th><th>optimizer</th>"
   if !extraKeys.isEmpty { h += "<th>\(escapeMarkup(extraKeys.joined(separator: ", ")))</th>" }
@@ -138,19 +141,63 @@ func scaleColour(_ t: Double) -> String {
 }
 
 private func claimsSection(_ claims: [ClaimResult]) -> String {
-  var h = "<h2>Claims of the published study</h2>\n<table>\n"
-  h += "<tr><th>#</th><th>claim</th><th>verdict</th><th>rule</th><th>cells</th>"
-  h += "<th>numbers</th></tr>\n"
+  var h = "<h2 id=\"claims\">Claims of the published study</h2>\n"
+  h +=
+    "<p class=\"note\">Each claim is judged in the setting the post describes, against "
+    + "controls where it is a difference (rules and thresholds: docs/REPORT.md). <i>Seeds</i>: "
+    + "how many seeds alone give the same verdict. <i>Robust</i>: whether the verdict stays the "
+    + "same across the range of every threshold it uses.</p>\n<table>\n"
+  h += "<tr><th>#</th><th>claim</th><th>verdict</th><th>seeds</th><th>robust</th>"
+  h += "<th>cells</th></tr>\n"
   for c in claims {
-    let cls = c.verdict.rawValue.replacingSpaces()
-    h += "<tr><td class=\"num\">\(c.number)</td><td>\(escapeMarkup(c.statement))</td>"
-    h += "<td class=\"\(cls)\">\(escapeMarkup(c.verdict.rawValue))</td>"
-    h += "<td>\(escapeMarkup(c.rule))</td><td>\(escapeMarkup(c.cellSummary))</td><td>"
-    h += "<ul class=\"evidence\">"
-    for line in c.evidence { h += "<li>\(escapeMarkup(line))</li>" }
-    h += "</ul></td></tr>\n"
+    let agreeing = c.seedVerdicts.filter { $0.verdict == c.verdict }.count
+    h += "<tr><td class=\"num\"><a href=\"#claim-\(c.number)\">\(c.number)</a></td>"
+    h += "<td>\(escapeMarkup(c.statement))</td>"
+    h +=
+      "<td class=\"\(c.verdict.rawValue.replacingSpaces())\">\(escapeMarkup(c.verdict.rawValue))</td>"
+    h += "<td class=\"num\">\(agreeing) of \(c.seedVerdicts.count)</td>"
+    h += "<td>\(c.robustness.allSatisfy(\.isStable) ? "yes" : "no")</td>"
+    h += "<td class=\"num\">\(c.cellIDs.count)</td></tr>\n"
   }
-  return h + "</table>\n"
+  h += "</table>\n"
+  for c in claims { h += claimDetail(c) }
+  return h
+}
+
+/// One claim: verdict, rule, numbers, seeds, robustness table, beyond the post, figure.
+private func claimDetail(_ c: ClaimResult) -> String {
+  let cls = c.verdict.rawValue.replacingSpaces()
+  var h = "<section class=\"claim\" id=\"claim-\(c.number)\">\n"
+  h += "<h3>Claim \(c.number): \(escapeMarkup(c.statement))</h3>\n"
+  h += "<p>Verdict: <span class=\"verdict \(cls)\">\(escapeMarkup(c.verdict.rawValue))</span>. "
+  h += "Seeds: \(escapeMarkup(c.seedSummary)).</p>\n"
+  h += "<p class=\"note\"><b>Rule.</b> \(escapeMarkup(c.rule))</p>\n"
+  h += "<p class=\"note\"><b>Cells.</b> \(escapeMarkup(c.cellSummary))</p>\n"
+  h += "<ul class=\"evidence\">"
+  for line in c.evidence { h += "<li>\(escapeMarkup(line))</li>" }
+  h += "</ul>\n"
+  if !c.robustness.isEmpty {
+    h += "<table class=\"robustness\">\n<tr><th>threshold</th><th colspan=\"8\">verdict at each "
+    h += "value (<b>bold</b>: the value used)</th></tr>\n"
+    for t in c.robustness {
+      h += "<tr><td><code>--\(escapeMarkup(t.name))</code></td>"
+      for p in t.points {
+        let value = compact(p.value)
+        h += "<td class=\"num \(p.verdict.rawValue.replacingSpaces())\">"
+        h += (p.value == t.current ? "<b>\(value)</b>" : value) + " \(p.verdict.short)</td>"
+      }
+      h += "</tr>\n"
+    }
+    h += "</table>\n"
+  }
+  if !c.beyond.isEmpty {
+    h += "<p class=\"note\"><b>Beyond the post.</b></p>\n<ul class=\"evidence\">"
+    for line in c.beyond { h += "<li>\(escapeMarkup(line))</li>" }
+    h += "</ul>\n"
+  }
+  h += "<figure><img src=\"claim-\(c.number).svg\" alt=\"Evidence for claim \(c.number)\">"
+  h += "<figcaption>Evidence for claim \(c.number).</figcaption></figure>\n"
+  return h + "</section>\n"
 }
 
 private func cellTable(_ cells: [ReportCell]) -> String {

@@ -3,8 +3,8 @@
 import Artifacts
 import Foundation
 
-/// Renders the report: `index.html` first, then one `fig-….svg` per figure. The same input and
-/// options always give the same bytes.
+/// Renders the report: `index.html` first, then one `claim-N.svg` evidence figure per claim, then
+/// one `fig-….svg` per figure. The same input and options always give the same bytes.
 public func renderReport(_ input: ReportInput, options: ReportOptions) -> [(
   path: String, bytes: [UInt8]
 )] {
@@ -16,6 +16,9 @@ public func renderReport(_ input: ReportInput, options: ReportOptions) -> [(
       Array(renderIndex(input, figures: figures, claims: claims, options: options).utf8)
     )
   ]
+  for figure in claimFigures(input, options: options.claims) {
+    files.append((figure.fileName, Array(figure.svg.utf8)))
+  }
   for figure in figures {
     files.append((figure.fileName, Array(renderFigure(figure, options: options).utf8)))
   }

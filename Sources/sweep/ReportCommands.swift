@@ -3,34 +3,87 @@ import ArgumentParser
 import Foundation
 import Report
 
+/// The defaults the help texts show; they live in `ClaimOptions` only.
+private let defaults = ClaimOptions()
+
+/// Every threshold of the claims check as an option.
 struct ClaimThresholds: ParsableArguments {
-  @Option(help: "Converged: final accuracy at least this far above the majority-class baseline.")
-  var margin: Double?
   @Option(
     help:
-      "Good accuracy: final accuracy closes at least this fraction of the gap between the baseline and 1."
+      "Claims 1, 2: converged means a final validation accuracy at least this (default: \(defaults.convergedAccuracy))."
+  )
+  var convergedAccuracy: Double?
+  @Option(
+    help:
+      "Claims 1, 2: judge \"no longer improving\" over the last this many steps (default: \(defaults.plateauSteps))."
+  )
+  var plateauSteps: Int?
+  @Option(
+    help:
+      "Claims 1, 2: no longer improving means an accuracy slope at most this per 1,000 steps (default: \(defaults.plateauSlope))."
+  )
+  var plateauSlope: Double?
+  @Option(
+    help:
+      "Claim 3: good accuracy closes at least this fraction of the gap between the baseline and 1 (default: \(defaults.goodGapFraction))."
   )
   var goodGap: Double?
-  @Option(help: "Claim 4: early window, as a fraction of the run's iterations.")
-  var earlyFraction: Double?
-  @Option(help: "Claim 4: an early maximum at least this times the step-0 value is a spike.")
-  var spikeFactor: Double?
-  @Option(help: "Claims 4 and 5 hold when they hold for at least this fraction of cells or pairs.")
+  @Option(help: "Claim 4: the start of a run is steps 0 to this (default: \(defaults.riseSteps)).")
+  var riseSteps: Int?
+  @Option(
+    help:
+      "Claim 4: loss_cce rose when its early maximum is at least this × step 0 (default: \(defaults.lossRise))."
+  )
+  var lossRise: Double?
+  @Option(
+    help:
+      "Claim 4: grad_cce rose when its early maximum is at least this × step 0 (default: \(defaults.gradRise))."
+  )
+  var gradRise: Double?
+  @Option(
+    help:
+      "Claim 5: a pair agrees when the median at 95% foreground is below this × that at 5% (default: \(defaults.gradientRatio))."
+  )
+  var gradientRatio: Double?
+  @Option(
+    help:
+      "Claims 4, 5 hold when at least this fraction of cells or pairs agree (default: \(defaults.majorityFraction))."
+  )
   var majorityFraction: Double?
 
   func validate() throws {
-    try checkFlag("--margin", margin, in: -1...1)
-    try checkFlag("--good-gap", goodGap, in: 0...1)
-    try checkFlag("--early-fraction", earlyFraction, in: 0...1)
-    try checkFlag("--spike-factor", spikeFactor, in: 0...1e6)
-    try checkFlag("--majority-fraction", majorityFraction, in: 0...1)
+    for (name, value) in [
+      ("converged-accuracy", convergedAccuracy), ("good-gap", goodGap),
+      ("majority-fraction", majorityFraction),
+    ] {
+      if let value, !(0...1).contains(value) {
+        throw ValidationError("--\(name) must be between 0 and 1, got \(value)")
+      }
+    }
+    for (name, value) in [
+      ("plateau-slope", plateauSlope), ("loss-rise", lossRise), ("grad-rise", gradRise),
+      ("gradient-ratio", gradientRatio),
+    ] {
+      if let value, !(value.isFinite && value > 0) {
+        throw ValidationError("--\(name) must be a positive number, got \(value)")
+      }
+    }
+    for (name, value) in [("plateau-steps", plateauSteps), ("rise-steps", riseSteps)] {
+      if let value, value < 1 {
+        throw ValidationError("--\(name) must be at least 1, got \(value)")
+      }
+    }
   }
 
   func apply(to options: inout ClaimOptions) {
-    if let margin { options.margin = margin }
+    if let convergedAccuracy { options.convergedAccuracy = convergedAccuracy }
+    if let plateauSteps { options.plateauSteps = plateauSteps }
+    if let plateauSlope { options.plateauSlope = plateauSlope }
     if let goodGap { options.goodGapFraction = goodGap }
-    if let earlyFraction { options.earlyFraction = earlyFraction }
-    if let spikeFactor { options.spikeFactor = spikeFactor }
+    if let riseSteps { options.riseSteps = riseSteps }
+    if let lossRise { options.lossRise = lossRise }
+    if let gradRise { options.gradRise = gradRise }
+    if let gradientRatio { options.gradientRatio = gradientRatio }
     if let majorityFraction { options.majorityFraction = majorityFraction }
   }
 }
@@ -38,7 +91,9 @@ struct ClaimThresholds: ParsableArguments {
 struct MakeReport: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
-    abstract: "Write DIR/report/index.html and one SVG per figure (no network, no JavaScript).")
+    abstract:
+      "Write DIR/report/index.html, one evidence SVG per claim and one SVG per figure (no network, no JavaScript)."
+  )
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
   @Option(help: "Moving-average window over each curve (1 = none).") var smooth = 1
@@ -64,7 +119,9 @@ struct MakeReport: ParsableCommand {
 
 struct Claims: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Check the published study's claims against a sweep's results.")
+    abstract:
+      "Check the published study's claims against a sweep: verdicts, seed spread, robustness to each threshold, and what holds beyond the post's setting."
+  )
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
   @OptionGroup var thresholds: ClaimThresholds

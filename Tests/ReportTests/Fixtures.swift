@@ -46,10 +46,11 @@ func config(
 
 /// A cell whose series decay noisily from `start` values; the final accuracy is `accuracy`.
 /// `gradScale` multiplies every gradient norm; `cceBump` multiplies loss_cce and grad_cce over
-/// steps 1...5 (an early spike).
+/// steps 1...5 (an early spike). Accuracy climbs from 0.5 and is flat at `accuracy` from
+/// `flatFrom` (a fraction of the run; 1 = climbs to the last step).
 func cell(
   _ c: TrainingConfig, accuracy: Double? = 0.99, status: String = "ok", gradScale: Double = 1,
-  cceBump: Double = 1, tracked: [Loss] = Loss.allCases
+  cceBump: Double = 1, tracked: [Loss] = Loss.allCases, flatFrom: Double = 1
 ) -> ReportCell {
   var random = TestRandom(state: UInt64(c.loss.index + 1) &* 977 &+ c.seed)
   let steps = Array(0..<c.iterations)
@@ -75,7 +76,7 @@ func cell(
   var points: [AccuracyPoint] = []
   if let accuracy {
     for step in stride(from: 0, to: c.iterations, by: c.evalEvery) {
-      let progress = Double(step) / Double(max(1, c.iterations - 1))
+      let progress = min(1, Double(step) / (flatFrom * Double(max(1, c.iterations - 1))))
       points.append(AccuracyPoint(step: step, value: 0.5 + (accuracy - 0.5) * progress))
     }
     points.append(AccuracyPoint(step: c.iterations - 1, value: accuracy))

@@ -22,6 +22,9 @@ func scientificDropsTrailingZeros(value: Double, expected: String) {
 @Test func compactUsesFixedForOrdinaryValues() {
   #expect(compact(0.05) == "0.05")
   #expect(compact(2) == "2")
+  #expect(compact(1000) == "1000")
+  #expect(compact(2500) == "2500")
+  #expect(compact(120) == "120")
   #expect(compact(1e-5) == "1e-5")
 }
 

@@ -45,6 +45,29 @@ private func page(_ cells: [ReportCell], name: String = "demo") -> String {
   #expect(html.contains("Claims of the published study"))
 }
 
+@Test func everyClaimHasItsRobustnessTableBeyondLinesAndFigure() {
+  var cells: [ReportCell] = []
+  for optimizer in [OptimizerKind.adam, .sgd] {
+    for batchNorm in [false, true] {
+      for theta in [0.05, 0.5, 0.95] {
+        cells.append(
+          cell(config(loss: .dicefg, theta: theta, batchNorm: batchNorm, optimizer: optimizer)))
+      }
+    }
+  }
+  let html = page(cells)
+  for n in 1...5 {
+    #expect(html.contains("<section class=\"claim\" id=\"claim-\(n)\">"))
+    #expect(html.contains("<img src=\"claim-\(n).svg\""))
+    #expect(html.contains("<a href=\"#claim-\(n)\">\(n)</a>"))
+  }
+  #expect(html.contains("<code>--converged-accuracy</code>"))
+  #expect(html.contains("<code>--majority-fraction</code>"))
+  #expect(html.contains("<b>Beyond the post.</b>"))
+  #expect(html.contains("<b>0.98</b>"))
+  #expect(html.contains("the same verdict (seed 1 "))
+}
+
 @Test(arguments: [(0.0, "#f6bebe"), (0.5, "#faf0b4"), (1.0, "#b9e6b4")])
 func scaleColourRunsRedToGreen(t: Double, expected: String) {
   #expect(scaleColour(t) == expected)
