@@ -11,12 +11,15 @@ struct Rerun: ParsableCommand {
     discussion: "Exit 0 when reproduced bit-for-bit, 1 when different, 2 on error.")
 
   @Argument(help: "The cell id or a unique prefix (at least 4 hex characters).") var id: String
-  @Option(help: "A sweep directory (results/<name>); default: every sweep under results/.")
+  @Option(
+    help:
+      "A results root (every sweep under it) or one sweep directory (results/<name>); default: results."
+  )
   var results: String?
   @Flag(help: "Replace the stored artifacts with the recomputed ones.") var replace = false
 
   func run() throws {
-    let directories = try results.map { [$0] } ?? sweepDirectories(under: "results")
+    let directories = try sweepDirectories(rootOrSweep: results ?? "results")
     let located = try locateCell(id, in: directories)
     let outcome = try rerunCell(
       hex: located.hex, sweepDirectory: located.directory, replace: replace)
@@ -82,4 +85,11 @@ struct Diff: ParsableCommand {
     }
     if !diff.isEmpty { throw ExitCode.failure }
   }
+}
+
+/// `path` itself when it is a sweep directory (it has `cells/`), else every sweep under it, so
+/// `--results` names the results root as `sweep run --results` does, and one sweep still works.
+func sweepDirectories(rootOrSweep path: String) throws -> [String] {
+  FileManager.default.fileExists(atPath: "\(path)/cells")
+    ? [path] : try sweepDirectories(under: path)
 }
