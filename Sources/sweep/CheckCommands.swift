@@ -62,29 +62,76 @@ struct Verify: ParsableCommand {
 struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compare two sweep manifests or result directories (run sections ignored).",
-    discussion: "Exit 0 when the same, 1 when different, 2 on error.")
+    discussion: """
+      Cells are matched by id; cells only in A or only in B are paired by their config minus \
+      the keys that changed. Two numbers are the same when |a − b| ≤ atol + rtol·|b| \
+      (numpy.isclose). Exit 0 when the same, 1 when different, 2 on error.
+      """)
 
   @Argument(help: "Manifest or sweep directory A.") var a: String
   @Argument(help: "Manifest or sweep directory B.") var b: String
-  @Option(help: "Absolute change of a metric that still counts as the same.") var tolerance = 0.0
+  @Option(
+    help: ArgumentHelp(
+      "Absolute tolerance: a number for every metric, or metric=number (repeatable), e.g. final_accuracy=1e-3.",
+      valueName: "x|metric=x"))
+  var tolerance: [String] = []
+  @Option(help: ArgumentHelp("Same as --tolerance.", valueName: "x|metric=x"))
+  var atol: [String] = []
+  @Option(
+    help: ArgumentHelp(
+      "Relative tolerance (of B's value), for every metric or metric=number.",
+      valueName: "x|metric=x"))
+  var rtol: [String] = []
+  @Flag(help: "Also compare the step logs of cells with the same id, record by record.")
+  var logs = false
   @Option(help: "Show at most this many rows.") var limit: Int?
   @Flag(help: "Print a machine-readable JSON document.") var json = false
 
   func validate() throws {
-    guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0") }
+    do {
+      _ = try Tolerance.parse(atol: atol, rtol: rtol, tolerance: tolerance)
+    } catch {
+      throw ValidationError(error.description)
+    }
     if let limit, limit < 0 { throw ValidationError("--limit must be >= 0") }
   }
 
   func run() throws {
-    let diff = ManifestDiff.compare(
-      try SweepManifest.load(path: a), try SweepManifest.load(path: b), tolerance: tolerance)
+    let bounds = try Tolerance.parse(atol: atol, rtol: rtol, tolerance: tolerance)
+    let left = try SweepManifest.load(path: a)
+    let right = try SweepManifest.load(path: b)
+    let diff = ManifestDiff.compare(left, right, tolerance: bounds)
+    var logDiff: LogDiff?
+    if logs {
+      let progress = ProgressLine("comparing step logs")
+      logDiff = LogDiff.compare(
+        left, directoryA: try sweepDirectoryWithCells(a), right,
+        directoryB: try sweepDirectoryWithCells(b), tolerance: bounds,
+        progress: progress.callback)
+      progress.finish()
+    }
     if json {
-      print(diff.json.prettyText, terminator: "")
+      var document = diff.json
+      if let logDiff, case .object(var members) = document {
+        members["logs"] = logDiff.json
+        document = .object(members)
+      }
+      print(document.prettyText, terminator: "")
     } else {
       print(diff.table(limit: limit), terminator: "")
+      if let logDiff { print("\n" + logDiff.text, terminator: "") }
     }
-    if !diff.isEmpty { throw ExitCode.failure }
+    if !diff.isEmpty || logDiff?.isEmpty == false { throw ExitCode.failure }
   }
+}
+
+/// The sweep directory a manifest path belongs to, which must hold `cells/`.
+func sweepDirectoryWithCells(_ path: String) throws -> String {
+  let directory = sweepDirectory(ofManifestPath: path)
+  guard FileManager.default.fileExists(atPath: "\(directory)/cells") else {
+    throw OrchestratorError.notASweepDirectory(directory)
+  }
+  return directory
 }
 
 /// `path` itself when it is a sweep directory (it has `cells/`), else every sweep under it, so
