@@ -50,7 +50,10 @@ struct Verify: ParsableCommand {
       FileManager.default.fileExists(atPath: "\(directory)/cells")
         || FileManager.default.fileExists(atPath: "\(directory)/manifest.json")
     else { throw OrchestratorError.notASweepDirectory(directory) }
-    let problems = verifySweep(directory: directory)
+    let progress = ProgressLine("checking cell files")
+    let problems = verifySweep(directory: directory, progress: progress.callback)
+    progress.finish()
+    if let specs = SpecManifests.listing(in: directory) { print(specs, terminator: "") }
     for problem in problems { print(problem) }
     print(
       problems.isEmpty

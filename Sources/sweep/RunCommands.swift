@@ -40,6 +40,11 @@ struct Run: ParsableCommand {
     let options = RunOptions(
       jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
       executable: currentExecutable())
+    if let note = SpecManifests.otherSpecNote(
+      directory: "\(results)/\(sweep.name)", plannedIDs: sweep.cells.map(\.id.hex))
+    {
+      printError(note)
+    }
     let report = try runSweep(sweep, resultsRoot: results, options: options) { line in
       if !quiet { printError(line) }
     }
@@ -116,11 +121,14 @@ struct Summarize: ParsableCommand {
     commandName: "summary", abstract: "Print the summary table of a sweep directory again.")
 
   @Argument(help: "The sweep directory or its manifest.json.") var directory: String
+  @Option(help: "The spec (key or prefix under DIR/manifests/) to summarise; default: the latest.")
+  var spec: String?
   @Flag(help: "Print Markdown instead of plain text.") var markdown = false
   @Flag(help: "Print CSV instead of plain text.") var csv = false
 
   func run() throws {
-    let summary = Summary(manifest: try SweepManifest.load(path: directory))
+    let path = try spec.map { try SpecManifests.path(in: directory, spec: $0) } ?? directory
+    let summary = Summary(manifest: try SweepManifest.load(path: path))
     print(csv ? summary.csv : markdown ? summary.markdown : summary.text, terminator: "")
   }
 }
