@@ -22,6 +22,7 @@ struct Plan: ParsableCommand {
       sweep: sweep, sweepDirectory: "\(results)/\(sweep.name)", shard: try parseShard(shard),
       jobs: jobs)
     print(planText(plan, sweep: sweep))
+    if let estimate = timeEstimateText(plan, resultsRoot: results) { print(estimate) }
   }
 }
 
@@ -157,4 +158,20 @@ func shardCountUsed(in directory: String) -> Int? {
 func recordedSpecPath(_ directory: String) throws -> String {
   let manifest = try SweepManifest.load(path: directory)
   return manifest.specPath
+}
+
+/// `estimated time: about 4 min on 2 workers (…)`, from this machine's measured speed; nil when
+/// nothing is left to run.
+func timeEstimateText(_ plan: Orchestrator.Plan, resultsRoot: String) -> String? {
+  let pending = plan.slotLoads.reduce(0, +)
+  guard pending > 0 else { return nil }
+  let speed =
+    measuredSpeed(sweepDirectory: plan.sweepDirectory, resultsRoot: resultsRoot)
+    ?? calibratedSpeed()
+  let wall = estimatedWallSeconds(plan, speed: speed)
+  return
+    "estimated time: \(roughDuration(wall)) on \(plan.jobs) worker\(plan.jobs == 1 ? "" : "s") "
+    + String(
+      format: "(%.1f GFLOP at %.2f GFLOP/s per worker, ", pending / 1e9, speed.flopsPerSecond / 1e9)
+    + speed.source + ")"
 }
