@@ -52,6 +52,7 @@ struct Run: ParsableCommand {
     if let merge = report.merge {
       if !quiet { print(merge.summary.text) }
       printError("wrote \(report.sweepDirectory)/manifest.json, summary.md, summary.csv")
+      if report.failedCount == 0 { printError(nextCommands(report.sweepDirectory)) }
     } else if let shard = options.shard, !quiet {
       printError(
         "shard \(shard) finished; when every shard has, assemble the sweep with: "
@@ -158,6 +159,13 @@ func shardCountUsed(in directory: String) -> Int? {
 func recordedSpecPath(_ directory: String) throws -> String {
   let manifest = try SweepManifest.load(path: directory)
   return manifest.specPath
+}
+
+/// The closing line of a finished run: what to look at next.
+func nextCommands(_ directory: String) -> String {
+  let quoted = shellQuote(directory)
+  return "next: sweep report \(quoted) (figures), sweep claims \(quoted) (the paper's claims), "
+    + "sweep verify \(quoted) (check every file)"
 }
 
 /// `estimated time: about 4 min on 2 workers (…)`, from this machine's measured speed; nil when
