@@ -128,7 +128,7 @@ check "report is byte-identical when generated twice" diff -r "$A/report" "$T/re
 check "claims table" "$BIN" claims "$A"
 
 # 10. The variant loop: add a θ, run, diff, verify and report per spec; one cell store.
-"$BIN" run sweeps/smoke.yaml --results "$T/a" --set 'theta=[0.05, 0.5, 0.25]' --jobs 2 --quiet >"$T/variant.out" 2>&1
+"$BIN" run sweeps/smoke.yaml --results "$T/a" --set 'theta=[0.05, 0.5, 0.25]' --jobs 2 >"$T/variant.out" 2>&1
 check "variant: run notes the folder's other spec" grep -q "holds another spec's manifest" "$T/variant.out"
 check "variant: only the new θ runs" grep -q "6 already done, 3 to run" "$T/variant.out"
 "$BIN" run sweeps/smoke.yaml --results "$T/a" --jobs 2 --quiet >/dev/null 2>&1

@@ -1,10 +1,12 @@
 // The progress line of the commands that read every step log (verify, report, claims,
-// diff --logs): rewritten in place on a terminal, one closing line either way.
+// diff --logs): on a terminal only, rewritten in place, then one closing line; scripts that
+// capture standard error see nothing new.
 import Artifacts
 import Foundation
 
-/// Counts done items on standard error as `reading step logs 57/180` (on a terminal, at most
-/// ten times a second), and closes with how many were done and how long it took.
+/// Counts done items on standard error as `reading step logs 57/180`, at most ten times a second,
+/// and closes with how many were done and how long it took; silent when standard error is not a
+/// terminal.
 final class ProgressLine: @unchecked Sendable {
   private let label: String
   private let terminal = isatty(STDERR_FILENO) != 0
@@ -33,7 +35,8 @@ final class ProgressLine: @unchecked Sendable {
   func finish() {
     lock.lock()
     defer { lock.unlock() }
-    if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    guard terminal else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     guard total > 0 else { return }
     let seconds = Date().timeIntervalSince(start)
     printError(
