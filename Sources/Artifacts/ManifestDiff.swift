@@ -154,8 +154,7 @@ public struct ManifestDiff: Sendable, Equatable {
     if !configChanges.isEmpty || !unpaired.isEmpty {
       out += "cells only in A or only in B, paired by the rest of their config:\n"
       for change in configChanges {
-        out +=
-          "  \(change.label): \(change.pairs.count) cell\(change.pairs.count == 1 ? "" : "s")\n"
+        out += "  \(change.label): \(change.sizeText)\n"
         out += movementTable(change.movement, indent: "    ")
       }
       for cells in unpaired { out += "  \(cells.label)\n" }

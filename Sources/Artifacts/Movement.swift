@@ -80,6 +80,15 @@ public struct ConfigChange: Sendable, Equatable {
       separator: ", ")
   }
 
+  /// `40 cells` when every cell is in one pair, else `6 pairs of 2 and 3 cells`.
+  public var sizeText: String {
+    let (a, b) = (Set(pairs.map(\.a)).count, Set(pairs.map(\.b)).count)
+    if a == pairs.count && b == pairs.count {
+      return "\(pairs.count) cell\(pairs.count == 1 ? "" : "s")"
+    }
+    return "\(pairs.count) pairs of \(a) and \(b) cells"
+  }
+
   public static func == (x: ConfigChange, y: ConfigChange) -> Bool {
     x.changes == y.changes && x.pairs.map(\.a) == y.pairs.map(\.a)
       && x.pairs.map(\.b) == y.pairs.map(\.b) && x.movement == y.movement
