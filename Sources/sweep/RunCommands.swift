@@ -51,7 +51,7 @@ struct Run: ParsableCommand {
     }
     if let merge = report.merge {
       if !quiet { print(merge.summary.text) }
-      printError("wrote \(report.sweepDirectory)/manifest.json, summary.md, summary.csv")
+      printError(wroteText(report.sweepDirectory, merge.manifest))
       if report.failedCount == 0 { printError(nextCommands(report.sweepDirectory)) }
     } else if let shard = options.shard, !quiet {
       printError(
@@ -79,7 +79,7 @@ struct Merge: ParsableCommand {
     let sweep = try spec.load()
     let merge = try mergeSweep(sweep, sweepDirectory: directory)
     print(merge.summary.text)
-    printError("wrote \(directory)/manifest.json, summary.md, summary.csv")
+    printError(wroteText(directory, merge.manifest))
     if !merge.missing.isEmpty {
       let failed = Dictionary(
         merge.failed.map { ($0.cell.id.hex, $0.message) }, uniquingKeysWith: { a, _ in a })
@@ -182,4 +182,10 @@ func timeEstimateText(_ plan: Orchestrator.Plan, resultsRoot: String) -> String?
     + String(
       format: "(%.1f GFLOP at %.2f GFLOP/s per worker, ", pending / 1e9, speed.flopsPerSecond / 1e9)
     + speed.source + ")"
+}
+
+/// `wrote DIR/manifest.json, summary.md, summary.csv (spec KEY, kept in manifests/ too)`.
+func wroteText(_ directory: String, _ manifest: SweepManifest) -> String {
+  "wrote \(directory)/manifest.json, summary.md, summary.csv (spec \(SpecManifests.key(of: manifest)), "
+    + "kept in \(SpecManifests.directoryName)/ too)"
 }
