@@ -21,19 +21,25 @@ public struct MeasuredSpeed: Sendable, Equatable {
 
 /// The speed of the cells this host finished under `sweepDirectory`, or else under the other
 /// sweep directories of `resultsRoot`: their summed estimated FLOPs over their summed wall
-/// seconds (each cell's run section). Cells of other hosts and diverged cells (which stop early)
-/// are left out; nil when no cell qualifies.
-public func measuredSpeed(sweepDirectory: String, resultsRoot: String) -> MeasuredSpeed? {
+/// seconds (each cell's run section), over at most `maxCells` cell manifests of one directory.
+/// Cells of other hosts and diverged cells (which stop early) are left out; nil when no cell
+/// qualifies.
+public func measuredSpeed(sweepDirectory: String, resultsRoot: String, maxCells: Int = 300)
+  -> MeasuredSpeed?
+{
   let host = hostName()
   var candidates = [sweepDirectory]
   let siblings = (try? FileManager.default.contentsOfDirectory(atPath: resultsRoot)) ?? []
   candidates += siblings.sorted().map { "\(resultsRoot)/\($0)" }.filter { $0 != sweepDirectory }
   for directory in candidates {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/cells")) ?? []
+    // Cell ids are hashes, so the first names in sorted order are a fair sample; a few hundred
+    // cells pin the speed down and keep `plan` quick on a large sweep.
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/cells")) ?? [])
+      .filter { $0.hasSuffix(".json") }.sorted().prefix(maxCells)
     var flops = 0.0
     var wall = 0.0
     var count = 0
-    for name in names where name.hasSuffix(".json") {
+    for name in names {
       guard let cell = try? CellManifest.load(path: "\(directory)/cells/\(name)"),
         cell.status == "ok", cell.run["host"]?.stringValue == host,
         let seconds = cell.run["wall_seconds"]?.doubleValue, seconds > 0,
