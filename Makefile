@@ -14,20 +14,29 @@ HOST_CPU = $(shell clang -march=native -\#\#\# -x c /dev/null 2>&1 | grep -o '"-
 NATIVE_BIN := .build-native/release/sweep
 
 JOBS_FLAG := $(if $(JOBS),--jobs $(JOBS),)
-SET_FLAGS := $(foreach s,$(SET),--set $(s))
+# SET reaches the recipes through the environment, never through make's word splitting, so a
+# value may hold spaces (theta=[0.5, 0.95]); overrides are separated by ';'.
+export SET
+SET_ARGS = sets=(); IFS=';' read -ra parts <<< "$$SET"; \
+	for part in "$${parts[@]}"; do read -r part <<< "$$part"; [ -z "$$part" ] || sets+=(--set "$$part"); done
+# The release binary is rebuilt only when a source file or the package manifest is newer, so a
+# no-op `make sweep` does not pay for SwiftPM's own up-to-date check.
+BUILD_INPUTS := Package.swift $(wildcard Package.resolved) $(shell find Sources -type f 2>/dev/null)
 
 .PHONY: help deps report-deps build build-debug sweep test e2e lint format bench bench-sweep rerun \
         golden golden-check \
         determinism determinism-native slurm-test report clean report-check
 
 help:
-	@echo "make sweep SWEEP=sweeps/paper.yaml [JOBS=N] [RESULTS=DIR] [SET='k=v ...']  run a sweep"
+	@echo "make sweep SWEEP=sweeps/paper.yaml [JOBS=N] [RESULTS=ROOT] [SET='k=v;k=v']  run a sweep"
+	@echo "                   SET holds --set overrides separated by ';', e.g. SET='theta=[0.5, 0.95];iterations=200'"
+	@echo "                   RESULTS is the results root (default results) in every target"
 	@echo "make test          unit and end-to-end tests (swift test)"
 	@echo "make e2e           slow end-to-end checks through the release binary (CI runs it)"
 	@echo "make golden-check  run sweeps/ci.yaml and diff against results/golden/ci/manifest.json"
 	@echo "make golden        regenerate results/golden/ci/manifest.json on purpose"
 	@echo "make determinism   a debug and a release build produce identical step logs"
-	@echo "make rerun CELL=ID rerun one cell by id or prefix and compare bit-for-bit"
+	@echo "make rerun CELL=ID [RESULTS=ROOT]  rerun one cell by id or prefix and compare bit-for-bit"
 	@echo "make bench         whole cells of every kind of the paper grid, one thread (~3-10 min)"
 	@echo "make build NATIVE=1  vector kernels for this CPU in .build-native (same bytes)"
 	@echo "make bench-sweep   orchestration overhead and --jobs 2 speed-up"
@@ -58,19 +67,23 @@ report-deps:
 	    (apt-get install -y -q librsvg2-bin || (apt-get update -q && apt-get install -y -q librsvg2-bin)) >/dev/null; \
 	  else echo "rsvg-convert missing; run: sudo apt-get install -y librsvg2-bin"; exit 2; fi; }
 
-build: deps
 ifeq ($(NATIVE),1)
+build: deps
 	SEGSWEEP_VECTOR_CPU=$(HOST_CPU) $(SWIFT) build -c release --scratch-path .build-native
 	@echo "native build for $(HOST_CPU): $(NATIVE_BIN)"
 else
-	$(SWIFT) build -c release
+build: $(RELEASE_BIN)
 endif
+
+$(RELEASE_BIN): $(BUILD_INPUTS) | deps
+	$(SWIFT) build -c release
+	@touch $@
 
 build-debug: deps
 	$(SWIFT) build
 
 sweep: build
-	$(RELEASE_BIN) run $(SWEEP) --results $(RESULTS) $(JOBS_FLAG) $(SET_FLAGS)
+	@$(SET_ARGS); set -x; $(RELEASE_BIN) run $(SWEEP) --results $(RESULTS) $(JOBS_FLAG) "$${sets[@]}"
 
 test: deps report-deps
 	$(SWIFT) test --parallel
@@ -82,8 +95,8 @@ bench-sweep: build
 	scripts/bench-sweep.sh $(RELEASE_BIN)
 
 rerun: build
-	@test -n "$(CELL)" || { echo "usage: make rerun CELL=<id or prefix> [RESULTS=results/<sweep>]"; exit 2; }
-	$(RELEASE_BIN) rerun $(CELL) $(if $(filter-out results,$(RESULTS)),--results $(RESULTS),)
+	@test -n "$(CELL)" || { echo "usage: make rerun CELL=<id or prefix> [RESULTS=<results root>]"; exit 2; }
+	$(RELEASE_BIN) rerun $(CELL) --results $(RESULTS)
 
 golden-check: build
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

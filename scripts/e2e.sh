@@ -3,7 +3,8 @@
 # `make sweep`, verify, rerun by prefix (release and debug builds), merge/status from the
 # recorded sweep, --jobs 1 vs 2, resume after SIGKILL, crash isolation (abort, SIGSEGV), the
 # watchdog, pipes not shared between workers, Ctrl-C, a full disk (tmpfs, as root), the results
-# lock, bad input, verify/diff/rerun/run on corrupted copies, report.
+# lock, bad input, verify/diff/rerun/run on corrupted copies, report, the variant loop (add a θ,
+# run, diff, report per spec), diff --logs, and the Makefile's SET.
 set -uo pipefail
 BIN=$(readlink -f "${1:-.build/release/sweep}")
 DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
@@ -213,6 +214,34 @@ check "diff catches an edited metric" bash -c "'$BIN' diff '$A' '$T/x' >/dev/nul
 check "report written" test -s "$A/report/index.html"
 check "report is byte-identical when generated twice" diff -r "$A/report" "$T/report1"
 check "claims table" "$BIN" claims "$A"
+
+# 10. The variant loop: add a θ, run, diff, verify and report per spec; one cell store.
+"$BIN" run sweeps/smoke.yaml --results "$T/a" --set 'theta=[0.05, 0.5, 0.25]' --jobs 2 >"$T/variant.out" 2>&1
+check "variant: run notes the folder's other spec" grep -q "holds another spec's manifest" "$T/variant.out"
+check "variant: only the new θ runs" grep -q "6 already done, 3 to run" "$T/variant.out"
+"$BIN" run sweeps/smoke.yaml --results "$T/a" --jobs 2 --quiet >/dev/null 2>&1
+check "variant: verify counts the variant's cells as the variant's" "$BIN" verify "$A"
+check "variant: one manifest per spec" test "$(ls "$A"/manifests/*.json | wc -l)" -eq 2
+V=""; for f in "$A"/manifests/*.json; do cmp -s "$f" "$A/manifest.json" || V=$f; done
+"$BIN" diff "$A" "$V" >"$T/vdiff.out"
+check "variant: diff names the added θ" grep -q "only in B: 3 cells (theta 0.25)" "$T/vdiff.out"
+"$BIN" report "$A" --spec "$(basename "$V" .json | cut -c1-8)" >/dev/null 2>&1
+check "variant: report per spec" test -s "$A/report/$(basename "$V" .json)/index.html"
+"$BIN" run sweeps/smoke.yaml --results "$T/lr" --set learning_rate=0.01 --jobs 2 --quiet >/dev/null 2>&1
+"$BIN" diff "$A" "$T/lr/smoke" >"$T/lrdiff.out"
+check "diff pairs cells by the rest of their config" grep -q "learning_rate 0.001 → 0.01: 6 cells" "$T/lrdiff.out"
+corrupt; printf '\xff' | dd of="$T/x/cells/$name" bs=1 seek=40 conv=notrunc 2>/dev/null
+"$BIN" diff "$A" "$T/x" --logs >"$T/logdiff.out" 2>&1
+code=$?
+check "diff --logs catches a flipped byte the manifests cannot" bash -c "test $code -eq 1 && '$BIN' diff '$A' '$T/x' >/dev/null"
+"$BIN" diff "$A" "$T/x" --tolerance final_acc=1 >"$T/tol.out" 2>&1
+code=$?
+check "diff: a bad tolerance exits 2 and names the flag" bash -c "test $code -eq 2 && grep -q -- '--tolerance final_acc=1: unknown metric' '$T/tol.out'"
+
+# 11. The Makefile: SET values with spaces, RESULTS as the root for rerun too.
+make --no-print-directory sweep SWEEP=sweeps/smoke.yaml RESULTS="$T/m" JOBS=2 SET='theta=[0.5, 0.05]; iterations=201' >"$T/make-set.out" 2>&1
+check "make sweep SET='theta=[0.5, 0.05]; iterations=201' equals the smoke sweep" "$BIN" diff "$T/m/smoke" "$T/b/smoke"
+check "make rerun RESULTS=<root> finds the cell" bash -c "make --no-print-directory rerun CELL=$prefix RESULTS='$T/m' | grep -q 'reproduced bit-for-bit'"
 
 echo
 echo "e2e: $pass passed, $fail failed"

@@ -54,6 +54,8 @@ public enum ArtifactsError: Error, Sendable, Equatable, CustomStringConvertible 
   case badManifest(file: String, reason: String)
   /// Another process holds the results lock of a directory.
   case locked(directory: String, pid: Int32?)
+  /// A command-line value this module reads (a `sweep diff` tolerance) is malformed.
+  case badOption(flag: String, value: String, reason: String)
 
   /// The file or directory the error is about (for a parse error, `path:line:column`).
   public var file: String {
@@ -62,6 +64,7 @@ public enum ArtifactsError: Error, Sendable, Equatable, CustomStringConvertible 
       .io(let file, _, _), .badManifest(let file, _):
       file
     case .locked(let directory, _): directory
+    case .badOption(let flag, _, _): flag
     }
   }
 
@@ -95,6 +98,8 @@ public enum ArtifactsError: Error, Sendable, Equatable, CustomStringConvertible 
     case .locked(let directory, let pid):
       let who = pid.map { "another `sweep run` (pid \($0))" } ?? "another `sweep run`"
       return "\(who) is writing \(directory); wait for it or stop it"
+    case .badOption(let flag, let value, let reason):
+      return "\(flag) \(value): \(reason)"
     }
   }
 }

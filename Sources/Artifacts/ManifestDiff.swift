@@ -1,8 +1,10 @@
 // `sweep diff`: the differences between two sweep manifests, cell by cell, ignoring run sections:
-// cells only on one side, changed configs, content hashes, statuses and key metrics.
+// cells only on one side, changed configs, content hashes, statuses and key metrics; cells only
+// on one side paired by config, and how the numbers moved (Movement.swift).
 
 import CanonicalJSON
 import Foundation
+import TrainingCore
 
 /// The differences between sweep manifests A and B, matched by cell id.
 public struct ManifestDiff: Sendable, Equatable {
@@ -39,8 +41,16 @@ public struct ManifestDiff: Sendable, Equatable {
 
   /// All differences, by cell id, then kind, in field order.
   public var rows: [Row]
-  /// The absolute tolerance metrics were compared with.
-  public var tolerance: Double
+  /// The tolerance metrics were compared with.
+  public var tolerance: Tolerance
+  /// Cells with the same id on both sides.
+  public var matched: Int
+  /// Cells only in A and only in B, paired by their config minus the keys that changed.
+  public var configChanges: [ConfigChange]
+  /// Cells only in A or only in B that have no partner.
+  public var unpaired: [UnpairedCells]
+  /// How each metric moved over the cells with the same id.
+  public var movement: [MetricMovement]
 
   /// Whether A and B agree (within the tolerance).
   public var isEmpty: Bool { rows.isEmpty }
@@ -52,14 +62,23 @@ public struct ManifestDiff: Sendable, Equatable {
     return out
   }
 
-  /// Compares two sweep manifests. Metrics differ when their absolute change exceeds
-  /// `tolerance`; a number against null always differs. Run sections are ignored.
+  /// Compares two sweep manifests with an absolute tolerance on the metrics.
   public static func compare(_ a: SweepManifest, _ b: SweepManifest, tolerance: Double)
+    -> ManifestDiff
+  {
+    compare(a, b, tolerance: Tolerance(atol: tolerance))
+  }
+
+  /// Compares two sweep manifests. Metrics differ when they are not the same within `tolerance`
+  /// (|a − b| > atol + rtol·|b|); a number against null always differs. Run sections are
+  /// ignored.
+  public static func compare(_ a: SweepManifest, _ b: SweepManifest, tolerance: Tolerance)
     -> ManifestDiff
   {
     let left = Dictionary(a.cells.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     let right = Dictionary(b.cells.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     var rows: [Row] = []
+    var same: [(a: SweepManifest.Entry, b: SweepManifest.Entry)] = []
     for id in Set(left.keys).union(right.keys).sorted() {
       guard let x = left[id] else {
         rows.append(
@@ -73,6 +92,7 @@ public struct ManifestDiff: Sendable, Equatable {
           Row(kind: .onlyInA, id: id, field: "-", a: .string(statusText(x)), b: .null, delta: nil))
         continue
       }
+      same.append((x, y))
       if x.config != y.config {
         let field = firstDifferingKey(x.config, y.config)
         rows.append(
@@ -92,22 +112,36 @@ public struct ManifestDiff: Sendable, Equatable {
             kind: .statusChanged, id: id, field: "status", a: .string(x.status),
             b: .string(y.status), delta: nil))
       }
-      for d in metricDifferences(x.metrics, y.metrics, tolerance: tolerance, allFields: false) {
-        let delta = d.a.value.flatMap { av in d.b.value.map { $0 - av } }
+      for (field, va, vb) in comparedMetrics(x.metrics, y.metrics)
+      where !tolerance.isClose(va, vb, name: field) {
+        let delta = va.flatMap { av in vb.map { $0 - av } }
         rows.append(
           Row(
-            kind: .metricChanged, id: id, field: d.field, a: optionalNumber(d.a.value),
-            b: optionalNumber(d.b.value), delta: delta))
+            kind: .metricChanged, id: id, field: field, a: optionalNumber(va),
+            b: optionalNumber(vb), delta: delta))
       }
     }
-    return ManifestDiff(rows: rows, tolerance: tolerance)
+    let onlyA = a.cells.filter { right[$0.id] == nil }
+    let onlyB = b.cells.filter { left[$0.id] == nil }
+    let pairing = pairByConfig(
+      onlyA: onlyA, onlyB: onlyB, allA: a.cells, allB: b.cells, tolerance: tolerance)
+    return ManifestDiff(
+      rows: rows, tolerance: tolerance, matched: same.count, configChanges: pairing.changes,
+      unpaired: pairing.unpaired, movement: metricMovement(same, tolerance: tolerance))
   }
 
-  /// Counts per kind, then an aligned table (kind, short id, field, A, B, delta) of at most
-  /// `limit` rows; hashes are shortened to 12 digits.
+  /// Ids of cells only in A or only in B that were paired with a cell of the other side.
+  var pairedIDs: Set<String> {
+    Set(configChanges.flatMap { change in change.pairs.flatMap { [$0.a, $0.b] } })
+  }
+
+  /// Counts per kind; the config changes that pair cells only in A with cells only in B, and
+  /// how their metrics moved; how the metrics of the cells with the same id moved; then an
+  /// aligned table (kind, short id, field, A, B, delta) of at most `limit` rows, leaving out
+  /// the cells explained by a config change. Hashes are shortened to 12 digits.
   public func table(limit: Int?) -> String {
     guard !rows.isEmpty else {
-      return "no differences (metric tolerance \(JSONValue.numberText(tolerance)))\n"
+      return "no differences (\(matched) cells; metric tolerance \(tolerance.description))\n"
     }
     var out = ""
     let counts = self.counts
@@ -117,7 +151,29 @@ public struct ManifestDiff: Sendable, Equatable {
       out += kind.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + "  \(n)\n"
     }
     out += "\n"
-    let shown = limit.map { Array(rows.prefix(max($0, 0))) } ?? rows
+    if !configChanges.isEmpty || !unpaired.isEmpty {
+      out += "cells only in A or only in B, paired by the rest of their config:\n"
+      for change in configChanges {
+        out += "  \(change.label): \(change.sizeText)\n"
+        out += movementTable(change.movement, indent: "    ")
+      }
+      for cells in unpaired { out += "  \(cells.label)\n" }
+      out += "\n"
+    }
+    if matched > 0 && rows.contains(where: { $0.kind == .metricChanged }) {
+      out += "how the metrics moved over the \(matched) cells with the same id "
+      out += "(tolerance \(tolerance.description)):\n"
+      out += movementTable(movement, indent: "  ") + "\n"
+    }
+    let paired = pairedIDs
+    let listed = rows.filter {
+      !(($0.kind == .onlyInA || $0.kind == .onlyInB) && paired.contains($0.id))
+    }
+    if listed.count < rows.count {
+      out += "(\(rows.count - listed.count) only-in rows of paired cells are not listed)\n"
+    }
+    let shown = limit.map { Array(listed.prefix(max($0, 0))) } ?? listed
+    guard !shown.isEmpty else { return out }
     var lines = [["kind", "id", "field", "A", "B", "delta"]]
     for row in shown {
       lines.append([
@@ -135,19 +191,25 @@ public struct ManifestDiff: Sendable, Equatable {
       }
       out += padded.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
     }
-    if shown.count < rows.count {
-      out += "… \(rows.count - shown.count) more row\(rows.count - shown.count == 1 ? "" : "s")\n"
+    if shown.count < listed.count {
+      out +=
+        "… \(listed.count - shown.count) more row\(listed.count - shown.count == 1 ? "" : "s")\n"
     }
     return out
   }
 
-  /// Machine-readable form: tolerance, counts per kind and every row.
+  /// Machine-readable form: tolerance, counts per kind, config changes, unpaired cells, the
+  /// movement of the same-id cells and every row.
   public var json: JSONValue {
     var countsObject: [String: JSONValue] = [:]
     for (kind, n) in counts { countsObject[kind.rawValue] = JSONValue(int: n) }
     return .object([
-      "tolerance": JSONValue(double: tolerance),
+      "tolerance": tolerance.json,
       "counts": .object(countsObject),
+      "matched": JSONValue(int: matched),
+      "config_changes": .array(configChanges.map(\.json)),
+      "unpaired": .array(unpaired.map(\.json)),
+      "movement": .array(movement.map(\.json)),
       "rows": .array(
         rows.map { row in
           .object([
@@ -177,12 +239,26 @@ private func valueText(_ value: JSONValue) -> String {
 }
 
 /// A signed delta to 4 significant digits, e.g. `+0.0123` or `-2e-05`.
-private func deltaText(_ d: Double) -> String {
-  String(format: "%+.4g", d)
+private func deltaText(_ d: Double) -> String { signedText(d) }
+
+/// The metrics `sweep diff` compares, with each side's value: final and best accuracy, and the
+/// final value of every tracked loss.
+func comparedMetrics(_ a: CellMetrics, _ b: CellMetrics) -> [(String, Double?, Double?)] {
+  var out: [(String, Double?, Double?)] = [
+    ("final_accuracy", a.finalAccuracy, b.finalAccuracy),
+    ("best_accuracy", a.bestAccuracy, b.bestAccuracy),
+  ]
+  let keys = Set(a.finalLosses.keys).union(b.finalLosses.keys).sorted {
+    (Loss(rawValue: $0)?.index ?? Int.max, $0) < (Loss(rawValue: $1)?.index ?? Int.max, $1)
+  }
+  for key in keys {
+    out.append(("final_losses.\(key)", a.finalLosses[key] ?? nil, b.finalLosses[key] ?? nil))
+  }
+  return out
 }
 
 extension String {
-  fileprivate func trimmingTrailingSpaces() -> String {
+  func trimmingTrailingSpaces() -> String {
     var s = self
     while s.last == " " { s.removeLast() }
     return s

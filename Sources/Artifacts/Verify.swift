@@ -48,7 +48,9 @@ public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
 /// SHA-256 of the .gz, gzip CRC and length, content hash, record count, metrics recomputed from
 /// the records), and `manifest.json` against the cell manifests. Temporary files (`*.tmp`) and
 /// failure markers are ignored. Returns no problems for a consistent directory.
-public func verifySweep(directory: String) -> [VerifyProblem] {
+public func verifySweep(
+  directory: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+) -> [VerifyProblem] {
   var problems: [VerifyProblem] = []
   let cellsDirectory = "\(directory)/cells"
   let names = ((try? FileManager.default.contentsOfDirectory(atPath: cellsDirectory)) ?? [])
@@ -57,40 +59,13 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
   var cells: [String: CellManifest] = [:]
   var resolvedIDs: Set<String>?
 
-  for name in names {
-    if name.hasSuffix(".ndjson.gz") {
-      let hex = String(name.dropLast(10))
-      if !manifestIDs.contains(hex) {
-        problems.append(
-          VerifyProblem(
-            kind: .orphanLog, file: "\(cellsDirectory)/\(name)",
-            message: "no cells/\(hex).json; an interrupted run, `sweep run` redoes it"))
-      }
-      continue
-    }
-    guard name.hasSuffix(".json") else { continue }
-    let hex = String(name.dropLast(5))
-    let path = "\(cellsDirectory)/\(name)"
-    let manifest: CellManifest
-    do {
-      manifest = try CellManifest.load(path: path)
-    } catch {
-      problems.append(
-        VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason))
-      continue
-    }
-    if manifest.id != hex {
-      problems.append(
-        VerifyProblem(
-          kind: .unreadableManifest, file: path,
-          message: "records id \(manifest.id), but the file is named for \(hex)"))
-      continue
-    }
-    cells[hex] = manifest
-    for claim in manifest.claimProblems {
-      problems.append(VerifyProblem(kind: .inconsistentManifest, file: path, message: claim))
-    }
-    problems += verifyCell(manifest, logPath: "\(cellsDirectory)/\(hex).ndjson.gz")
+  // Each file is checked on its own, two at a time; the problems keep the order of the names.
+  let checked = parallelMap(names, progress: progress) { name in
+    checkCellFile(name, cellsDirectory: cellsDirectory, manifestIDs: manifestIDs)
+  }
+  for result in checked {
+    problems += result.problems
+    if let manifest = result.manifest { cells[manifest.id] = manifest }
   }
   problems += completenessProblems(
     directory: directory, present: manifestIDs, resolvedSweepIDs: &resolvedIDs)
@@ -143,7 +118,11 @@ public func verifySweep(directory: String) -> [VerifyProblem] {
     }
   }
   let missing = Set(sweep.missing)
-  for hex in cells.keys.sorted() where !listed.contains(hex) {
+  let specs = verifySpecManifests(
+    directory: directory, latest: sweep, cells: cells, cellFiles: manifestIDs)
+  problems += specs.problems
+  for hex in cells.keys.sorted()
+  where !listed.contains(hex) && (missing.contains(hex) || !specs.listed.contains(hex)) {
     let why =
       missing.contains(hex)
       ? "listed as missing in manifest.json; run `sweep merge`" : "not in manifest.json"
@@ -196,28 +175,71 @@ func completenessProblems(
   return problems
 }
 
-/// Checks one cell manifest against its step log.
+/// The problems of one file of `cells/`, and its manifest when it is a readable cell manifest.
+private func checkCellFile(_ name: String, cellsDirectory: String, manifestIDs: Set<String>)
+  -> (problems: [VerifyProblem], manifest: CellManifest?)
+{
+  if name.hasSuffix(".ndjson.gz") {
+    let hex = String(name.dropLast(10))
+    guard !manifestIDs.contains(hex) else { return ([], nil) }
+    return (
+      [
+        VerifyProblem(
+          kind: .orphanLog, file: "\(cellsDirectory)/\(name)",
+          message: "no cells/\(hex).json; an interrupted run, `sweep run` redoes it")
+      ], nil
+    )
+  }
+  guard name.hasSuffix(".json") else { return ([], nil) }
+  let hex = String(name.dropLast(5))
+  let path = "\(cellsDirectory)/\(name)"
+  let manifest: CellManifest
+  do {
+    manifest = try CellManifest.load(path: path)
+  } catch {
+    return (
+      [VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason)], nil
+    )
+  }
+  if manifest.id != hex {
+    return (
+      [
+        VerifyProblem(
+          kind: .unreadableManifest, file: path,
+          message: "records id \(manifest.id), but the file is named for \(hex)")
+      ], nil
+    )
+  }
+  let claims = manifest.claimProblems.map {
+    VerifyProblem(kind: .inconsistentManifest, file: path, message: $0)
+  }
+  return (claims + verifyCell(manifest, logPath: "\(cellsDirectory)/\(hex).ndjson.gz"), manifest)
+}
+
+/// Checks one cell manifest against its step log, reading the file once.
 func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
   guard FileManager.default.fileExists(atPath: logPath) else {
     return [VerifyProblem(kind: .missingLog, file: logPath, message: "the file does not exist")]
   }
   var problems: [VerifyProblem] = []
+  let stored: [UInt8]
   do {
-    let digest = try fileSHA256(logPath)
-    if digest.bytes != manifest.gzipBytes || digest.hex != manifest.gzipSHA256 {
-      problems.append(
-        VerifyProblem(
-          kind: .gzipMismatch, file: logPath,
-          message:
-            "\(digest.bytes) bytes with sha256 \(digest.hex.prefix(12)), manifest records "
-            + "\(manifest.gzipBytes) bytes with sha256 \(manifest.gzipSHA256.prefix(12))"))
-    }
+    stored = try readFile(logPath)
   } catch {
     return [VerifyProblem(kind: .corruptLog, file: error.file, message: error.reason)]
   }
+  let digest = sha256Hex(stored)
+  if stored.count != manifest.gzipBytes || digest != manifest.gzipSHA256 {
+    problems.append(
+      VerifyProblem(
+        kind: .gzipMismatch, file: logPath,
+        message:
+          "\(stored.count) bytes with sha256 \(digest.prefix(12)), manifest records "
+          + "\(manifest.gzipBytes) bytes with sha256 \(manifest.gzipSHA256.prefix(12))"))
+  }
   let ndjson: [UInt8]
   do {
-    ndjson = try gunzip(contentsOf: logPath)
+    ndjson = try gunzip(stored, file: logPath)
   } catch {
     problems.append(VerifyProblem(kind: .corruptLog, file: error.file, message: error.reason))
     return problems

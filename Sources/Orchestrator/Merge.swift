@@ -99,6 +99,7 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = fals
     name: sweep.name, specPath: sweep.specPath, specSHA256: sweep.specSHA256,
     toolVersion: toolVersion, cells: manifests, missing: missing.map(\.id.hex),
     run: sweepRunSection(manifests))
+  try SpecManifests.record(manifest, in: sweepDirectory)
   try manifest.write(to: sweepDirectory)
   let summary = Summary(manifest: manifest)
   try writeAtomically(Array(summary.markdown.utf8), to: "\(sweepDirectory)/summary.md")

@@ -5,10 +5,22 @@ enum Suggestions {
   /// distance of a 900 KB value would cost seconds.
   static let maxWordLength = 64
 
-  /// The candidate closest to `word`, if it is close enough to be a likely typo.
+  /// Names people bring from other tools, and the parameter each means. Suggested, never
+  /// accepted: a config has one spelling, so a cell id has one too.
+  static let aliases: [String: String] = [
+    "lr": "learning_rate", "learningrate": "learning_rate", "bn": "batch_norm",
+    "batchnorm": "batch_norm", "epochs": "iterations", "steps": "iterations",
+    "iters": "iterations", "max_steps": "iterations", "optim": "optimizer", "opt": "optimizer",
+    "eps": "adam_epsilon", "epsilon": "adam_epsilon", "bs": "batch_size",
+    "threshold": "theta", "criterion": "loss", "layers": "n_conv", "channels": "filters",
+  ]
+
+  /// The candidate closest to `word`, if it is close enough to be a likely typo, or the
+  /// candidate `word` is a known alias of.
   static func closest(to word: String, in candidates: [String]) -> String? {
     guard word.utf8.count <= maxWordLength * 4, word.count <= maxWordLength else { return nil }
     let lowered = word.lowercased()
+    if let target = aliases[lowered], candidates.contains(target) { return target }
     var best: (name: String, distance: Int)?
     for candidate in candidates {
       let distance = editDistance(lowered, candidate.lowercased())

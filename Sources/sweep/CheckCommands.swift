@@ -13,13 +13,13 @@ struct Rerun: ParsableCommand {
   @Argument(help: "The cell id or a unique prefix (at least 4 hex characters).") var id: String
   @Option(
     help:
-      "A sweep directory (results/<name>) or a results root; default: every sweep under results/."
+      "A results root (every sweep under it) or one sweep directory (results/<name>); default: results."
   )
   var results: String?
   @Flag(help: "Replace the stored artifacts with the recomputed ones.") var replace = false
 
   func run() throws {
-    let directories = try rerunDirectories(results: results ?? "results")
+    let directories = try sweepDirectories(rootOrSweep: results ?? "results")
     let located = try locateCell(id, in: directories)
     let outcome = try rerunCell(
       hex: located.hex, sweepDirectory: located.directory, replace: replace)
@@ -63,7 +63,10 @@ struct Verify: ParsableCommand {
       FileManager.default.fileExists(atPath: "\(directory)/cells")
         || FileManager.default.fileExists(atPath: "\(directory)/manifest.json")
     else { throw OrchestratorError.notASweepDirectory(directory) }
-    let problems = verifySweep(directory: directory)
+    let progress = ProgressLine("checking cell files")
+    let problems = verifySweep(directory: directory, progress: progress.callback)
+    progress.finish()
+    if let specs = SpecManifests.listing(in: directory) { print(specs, terminator: "") }
     for problem in problems { print(problem) }
     print(
       problems.isEmpty
@@ -75,27 +78,81 @@ struct Verify: ParsableCommand {
 struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Compare two sweep manifests or result directories (run sections ignored).",
-    discussion: "Exit 0 when the same, 1 when different, 2 on error.")
+    discussion: """
+      Cells are matched by id; cells only in A or only in B are paired by their config minus \
+      the keys that changed. Two numbers are the same when |a − b| ≤ atol + rtol·|b| \
+      (numpy.isclose). Exit 0 when the same, 1 when different, 2 on error.
+      """)
 
   @Argument(help: "Manifest or sweep directory A.") var a: String
   @Argument(help: "Manifest or sweep directory B.") var b: String
-  @Option(help: "Absolute change of a metric that still counts as the same.") var tolerance = 0.0
+  @Option(
+    help: ArgumentHelp(
+      "Absolute tolerance: a number for every metric, or metric=number (repeatable), e.g. final_accuracy=1e-3.",
+      valueName: "x|metric=x"))
+  var tolerance: [String] = []
+  @Option(help: ArgumentHelp("Same as --tolerance.", valueName: "x|metric=x"))
+  var atol: [String] = []
+  @Option(
+    help: ArgumentHelp(
+      "Relative tolerance (of B's value), for every metric or metric=number.",
+      valueName: "x|metric=x"))
+  var rtol: [String] = []
+  @Flag(help: "Also compare the step logs of cells with the same id, record by record.")
+  var logs = false
   @Option(help: "Show at most this many rows.") var limit: Int?
   @Flag(help: "Print a machine-readable JSON document.") var json = false
 
   func validate() throws {
-    try checkFlag("--tolerance", tolerance, in: 0...Double.greatestFiniteMagnitude)
+    do {
+      _ = try Tolerance.parse(atol: atol, rtol: rtol, tolerance: tolerance)
+    } catch {
+      throw ValidationError(error.description)
+    }
     try checkFlag("--limit", limit, in: FlagRange.rows)
   }
 
   func run() throws {
-    let diff = ManifestDiff.compare(
-      try SweepManifest.load(path: a), try SweepManifest.load(path: b), tolerance: tolerance)
+    let bounds = try Tolerance.parse(atol: atol, rtol: rtol, tolerance: tolerance)
+    let left = try SweepManifest.load(path: a)
+    let right = try SweepManifest.load(path: b)
+    let diff = ManifestDiff.compare(left, right, tolerance: bounds)
+    var logDiff: LogDiff?
+    if logs {
+      let progress = ProgressLine("comparing step logs")
+      logDiff = LogDiff.compare(
+        left, directoryA: try sweepDirectoryWithCells(a), right,
+        directoryB: try sweepDirectoryWithCells(b), tolerance: bounds,
+        progress: progress.callback)
+      progress.finish()
+    }
     if json {
-      print(diff.json.prettyText, terminator: "")
+      var document = diff.json
+      if let logDiff, case .object(var members) = document {
+        members["logs"] = logDiff.json
+        document = .object(members)
+      }
+      print(document.prettyText, terminator: "")
     } else {
       print(diff.table(limit: limit), terminator: "")
+      if let logDiff { print("\n" + logDiff.text, terminator: "") }
     }
-    if !diff.isEmpty { throw ExitCode.failure }
+    if !diff.isEmpty || logDiff?.isEmpty == false { throw ExitCode.failure }
   }
+}
+
+/// The sweep directory a manifest path belongs to, which must hold `cells/`.
+func sweepDirectoryWithCells(_ path: String) throws -> String {
+  let directory = sweepDirectory(ofManifestPath: path)
+  guard FileManager.default.fileExists(atPath: "\(directory)/cells") else {
+    throw OrchestratorError.notASweepDirectory(directory)
+  }
+  return directory
+}
+
+/// `path` itself when it is a sweep directory (it has `cells/`), else every sweep under it, so
+/// `--results` names the results root as `sweep run --results` does, and one sweep still works.
+func sweepDirectories(rootOrSweep path: String) throws -> [String] {
+  FileManager.default.fileExists(atPath: "\(path)/cells")
+    ? [path] : try sweepDirectories(under: path)
 }

@@ -1,5 +1,6 @@
 // `sweep report` and `sweep claims`: figures, tables and the paper's claims checked.
 import ArgumentParser
+import Artifacts
 import Foundation
 import Report
 
@@ -96,6 +97,11 @@ struct MakeReport: ParsableCommand {
   )
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
+  @Option(
+    help:
+      "The spec (key or prefix under DIR/manifests/) to report on; writes DIR/report/KEY/. Default: the latest."
+  )
+  var spec: String?
   @Option(help: "Moving-average window over each curve (1 = none).") var smooth = 1
   @Option(help: "At most this many points per line; longer runs get min/max envelopes.")
   var maxPoints = 2000
@@ -111,9 +117,11 @@ struct MakeReport: ParsableCommand {
     options.smooth = smooth
     options.maxPoints = maxPoints
     thresholds.apply(to: &options.claims)
-    let input = try loadReportInput(sweepDirectory: directory)
-    try writeReport(input, options: options, to: "\(directory)/report")
-    print("wrote \(directory)/report/index.html")
+    let input = try loadWithProgress(directory, spec: spec)
+    let key = try spec.map { try SpecManifests.spec(in: directory, prefix: $0).key }
+    let output = "\(directory)/report" + (key.map { "/\($0)" } ?? "")
+    try writeReport(input, options: options, to: output)
+    print("wrote \(output)/index.html")
   }
 }
 
@@ -124,12 +132,23 @@ struct Claims: ParsableCommand {
   )
 
   @Argument(help: "The sweep directory (e.g. results/paper).") var directory: String
+  @Option(help: "The spec (key or prefix under DIR/manifests/) to check; default: the latest.")
+  var spec: String?
   @OptionGroup var thresholds: ClaimThresholds
 
   func run() throws {
     var options = ClaimOptions()
     thresholds.apply(to: &options)
-    let input = try loadReportInput(sweepDirectory: directory)
+    let input = try loadWithProgress(directory, spec: spec)
     print(claimsTable(evaluateClaims(input, options: options)), terminator: "")
   }
+}
+
+/// The report input of a sweep directory (or of one of its specs), with a progress line while
+/// the step logs are read.
+func loadWithProgress(_ directory: String, spec: String?) throws -> ReportInput {
+  let path = try spec.map { try SpecManifests.path(in: directory, spec: $0) } ?? directory
+  let progress = ProgressLine("reading step logs")
+  defer { progress.finish() }
+  return try loadReportInput(sweepDirectory: path, progress: progress.callback)
 }

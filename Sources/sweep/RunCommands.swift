@@ -27,6 +27,7 @@ struct Plan: ParsableCommand {
     let plan = Orchestrator.Plan(
       sweep: sweep, sweepDirectory: "\(results)/\(sweep.name)", shard: shard, jobs: jobs)
     print(planText(plan, sweep: sweep))
+    if let estimate = timeEstimateText(plan, resultsRoot: results) { print(estimate) }
   }
 }
 
@@ -52,6 +53,11 @@ struct Run: ParsableCommand {
     let options = RunOptions(
       jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
       executable: currentExecutable())
+    if let note = SpecManifests.otherSpecNote(
+      directory: "\(results)/\(sweep.name)", plannedIDs: sweep.cells.map(\.id.hex))
+    {
+      printError(note)
+    }
     let report: RunReport
     do {
       report = try runSweep(sweep, resolved: resolved, resultsRoot: results, options: options) {
@@ -76,7 +82,8 @@ struct Run: ParsableCommand {
     }
     if let merge = report.merge {
       if !quiet { print(merge.summary.text) }
-      printError("wrote \(report.sweepDirectory)/manifest.json, summary.md, summary.csv")
+      printError(wroteText(report.sweepDirectory, merge.manifest))
+      if report.failedCount == 0 { printError(nextCommands(report.sweepDirectory)) }
     } else if let shard = options.shard, !quiet {
       printError(
         "shard \(shard) finished; when every shard has, assemble the sweep with: "
@@ -115,7 +122,7 @@ struct Merge: ParsableCommand {
       sweepDirectory: directory, sweepFile: sweepFile, overrides: overrides, maxCells: maxCells)
     let merge = try mergeSweep(sweep, sweepDirectory: directory, deep: true)
     print(merge.summary.text)
-    printError("wrote \(directory)/manifest.json, summary.md, summary.csv")
+    printError(wroteText(directory, merge.manifest))
     if !merge.missing.isEmpty {
       let failed = Dictionary(
         merge.failed.map { ($0.cell.id.hex, "failed: \($0.message)") },
@@ -183,11 +190,14 @@ struct Summarize: ParsableCommand {
     commandName: "summary", abstract: "Print the summary table of a sweep directory again.")
 
   @Argument(help: "The sweep directory or its manifest.json.") var directory: String
+  @Option(help: "The spec (key or prefix under DIR/manifests/) to summarise; default: the latest.")
+  var spec: String?
   @Flag(help: "Print Markdown instead of plain text.") var markdown = false
   @Flag(help: "Print CSV instead of plain text.") var csv = false
 
   func run() throws {
-    let summary = Summary(manifest: try SweepManifest.load(path: directory))
+    let path = try spec.map { try SpecManifests.path(in: directory, spec: $0) } ?? directory
+    let summary = Summary(manifest: try SweepManifest.load(path: path))
     print(csv ? summary.csv : markdown ? summary.markdown : summary.text, terminator: "")
   }
 }
@@ -216,4 +226,33 @@ func shardCountUsed(in directory: String) -> Int? {
 func recordedSpecPath(_ directory: String) throws -> String {
   let manifest = try SweepManifest.load(path: directory)
   return manifest.specPath
+}
+
+/// The closing line of a finished run: what to look at next.
+func nextCommands(_ directory: String) -> String {
+  let quoted = shellQuote(directory)
+  return "next: sweep report \(quoted) (figures), sweep claims \(quoted) (the paper's claims), "
+    + "sweep verify \(quoted) (check every file)"
+}
+
+/// `estimated time: about 4 min on 2 workers (…)`, from this machine's measured speed; nil when
+/// nothing is left to run.
+func timeEstimateText(_ plan: Orchestrator.Plan, resultsRoot: String) -> String? {
+  let pending = plan.slotLoads.reduce(0, +)
+  guard pending > 0 else { return nil }
+  let speed =
+    measuredSpeed(sweepDirectory: plan.sweepDirectory, resultsRoot: resultsRoot)
+    ?? calibratedSpeed()
+  let wall = estimatedWallSeconds(plan, speed: speed)
+  return
+    "estimated time: \(roughDuration(wall)) on \(plan.jobs) worker\(plan.jobs == 1 ? "" : "s") "
+    + String(
+      format: "(%.1f GFLOP at %.2f GFLOP/s per worker, ", pending / 1e9, speed.flopsPerSecond / 1e9)
+    + speed.source + ")"
+}
+
+/// `wrote DIR/manifest.json, summary.md, summary.csv (spec KEY, kept in manifests/ too)`.
+func wroteText(_ directory: String, _ manifest: SweepManifest) -> String {
+  "wrote \(directory)/manifest.json, summary.md, summary.csv (spec \(SpecManifests.key(of: manifest)), "
+    + "kept in \(SpecManifests.directoryName)/ too)"
 }

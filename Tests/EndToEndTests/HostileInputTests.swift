@@ -56,7 +56,7 @@ private func scratchDirectory() throws -> URL {
     ["status", "/nonexistent/d", "sweeps/smoke.yaml", "--shards", "0"],
     "--shards must be in 1...1000000, got 0"
   ),
-  (["diff", "a", "b", "--tolerance", "inf"], "--tolerance must be a finite number >= 0, got inf"),
+  (["diff", "a", "b", "--tolerance", "inf"], "--tolerance inf: expected a number >= 0 or name=number"),
   (["diff", "a", "b", "--limit=-1"], "--limit must be at least 0, got -1"),
   (
     ["report", "/nonexistent/d", "--smooth", "9999999999"],
@@ -64,12 +64,12 @@ private func scratchDirectory() throws -> URL {
   ),
   (["report", "/nonexistent/d", "--max-points", "5"], "--max-points must be in 10...1000000"),
   (
-    ["claims", "/nonexistent/d", "--early-fraction", "1e300"],
-    "--early-fraction must be a finite number in [0, 1], got 1e+300"
+    ["claims", "/nonexistent/d", "--converged-accuracy", "1e300"],
+    "--converged-accuracy must be between 0 and 1, got 1e+300"
   ),
   (
-    ["claims", "/nonexistent/d", "--spike-factor", "nan"],
-    "--spike-factor must be a finite number in [0, 1000000], got nan"
+    ["claims", "/nonexistent/d", "--plateau-slope", "nan"],
+    "--plateau-slope must be a positive number, got nan"
   ),
   (
     ["train", "--dump-state", "99999999999999999", "--state", "/nonexistent/s.json"],
@@ -79,7 +79,7 @@ private func scratchDirectory() throws -> URL {
     ["train", "batch_size=1024", "image_size=1024", "filters=256"],
     "GiB for its buffers, more than the limit of 16 GiB"
   ),
-  (["bench", "--iterations", "99999999999"], "--iterations must be in 1...1000000"),
+  (["bench", "--repeats", "99999999999"], "--repeats must be in 1...1000"),
   (["bench", "--repeats", "0"], "--repeats must be in 1...1000, got 0"),
   (["slurm", "sweeps/smoke.yaml", "--tasks", "9999999999999"], "--tasks must be in 1...1000000"),
   (

@@ -4,6 +4,7 @@ import Artifacts
 import CanonicalJSON
 import Foundation
 import SweepSpec
+import Synchronization
 import Testing
 import TrainingCore
 
@@ -87,4 +88,26 @@ private func writeSweep(missing: [String] = []) throws -> (dir: String, cells: [
   #expect(throws: ReportError.self) {
     _ = try loadReportInput(sweepDirectory: "/nonexistent/sweep")
   }
+}
+
+@Test func loaderReadsASpecManifestUnderManifests() throws {
+  let (dir, cells) = try writeSweep()
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  let manifest = try SweepManifest.load(path: dir)
+  try SpecManifests.record(manifest, in: dir)
+  let path = SpecManifests.manifestPath(in: dir, key: SpecManifests.key(of: manifest))
+  let input = try loadReportInput(sweepDirectory: path)
+  #expect(input.cells.map(\.id) == cells.map(\.id.hex).sorted())
+  #expect(input.cells.allSatisfy { !$0.series.steps.isEmpty })
+}
+
+@Test func loaderReportsProgressOncePerLog() throws {
+  let (dir, _) = try writeSweep()
+  defer { try? FileManager.default.removeItem(atPath: dir) }
+  let counts = Mutex<[Int]>([])
+  _ = try loadReportInput(sweepDirectory: dir) { done, total in
+    #expect(total == 2)
+    counts.withLock { $0.append(done) }
+  }
+  #expect(counts.withLock { $0 } == [1, 2])
 }

@@ -42,3 +42,37 @@ func badLinesNameTheirLine(text: String, line: Int) {
     return path == "cells/a.ndjson.gz" && l == line
   }
 }
+
+@Test(arguments: [
+  #"{"step":3,"loss_cce":0.69,"grad_cce":1e-05,"accuracy":0.953125}"#,
+  #"{"step":0,"loss_cce":null,"grad_dice":-0,"accuracy":null}"#,
+  #"{"step":12,"loss_dicefg_square":2.5e-07,"grad_dicefg_square":12}"#,
+])
+func theLineScannerReadsWhatTheJSONParserReads(line: String) throws {
+  let fast = try #require(scanFlatRecord(ArraySlice(Array(line.utf8))))
+  // A leading space sends the same line through the general parser.
+  let general = try parseStepLog(Array((" " + line + "\n").utf8), path: "x")
+  let scanned = try parseStepLog(Array((line + "\n").utf8), path: "x")
+  #expect(scanned == general)
+  #expect(scanned.steps == [fast.step])
+}
+
+@Test(arguments: [
+  #"{"step":1,"loss_cce":1,"loss_cce":2}"#, #"{"step":1.5}"#, #"{"step":1,"x":1}"#,
+  #"{"step":1,"loss_cce":"1"}"#, #"{"step":1} "#, #"{"step":1,"loss_\u0063ce":1}"#,
+  #"{"loss_cce":1}"#, #"{"step":1,"loss_cce":1e999}"#,
+])
+func theLineScannerLeavesOtherLinesToTheJSONParser(line: String) {
+  #expect(scanFlatRecord(ArraySlice(Array(line.utf8))) == nil)
+}
+
+@Test func aLongLogKeepsEveryColumnAlignedWithTheSteps() throws {
+  var text = ""
+  for step in 0..<3000 {
+    text += step % 2 == 0 ? "{\"step\":\(step),\"loss_cce\":\(step)}\n" : "{\"step\":\(step)}\n"
+  }
+  let series = try parseStepLog(Array(text.utf8), path: "x")
+  #expect(series.steps.count == 3000)
+  #expect(series.losses[.cce]?.count == 3000)
+  #expect(series.losses[.cce]?[2998] == 2998 && series.losses[.cce]?[2999] == nil)
+}

@@ -30,4 +30,26 @@ import Testing
     #expect(
       Suggestions.closest(to: String(repeating: "x", count: 900_000), in: Parameters.names) == nil)
   }
+
+  @Test(arguments: [("lr", "learning_rate"), ("LR", "learning_rate"), ("bn", "batch_norm")])
+  func aliasesSuggestTheParameterTheyMean(alias: String, name: String) {
+    #expect(Suggestions.closest(to: alias, in: Parameters.names) == name)
+    #expect(Suggestions.hint(for: alias, in: Parameters.names) == "; did you mean '\(name)'?")
+  }
+
+  @Test func anAliasIsOnlySuggestedWhenItsTargetIsACandidate() {
+    #expect(Suggestions.closest(to: "lr", in: ["loss", "theta"]) == nil)
+  }
+
+  @Test func anAliasIsStillAnUnknownParameter() {
+    #expect(throws: SweepSpecError.self) {
+      try Sweep.parse(text: "grid:\n  lr: [0.1]\n", path: "a.yaml")
+    }
+    do {
+      _ = try Sweep.parse(text: "grid:\n  theta: [0.5]\n", path: "a.yaml", overrides: ["lr=0.1"])
+      Issue.record("expected an error")
+    } catch {
+      #expect("\(error)".contains("unknown parameter 'lr'; did you mean 'learning_rate'?"))
+    }
+  }
 }
