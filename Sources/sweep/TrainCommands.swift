@@ -177,11 +177,13 @@ struct Bench: ParsableCommand {
       "timing    \(kinds.count) kinds of cell of \(sweepName), whole cells (every step and "
         + "evaluation), \(repeats) run\(repeats == 1 ? "" : "s") each, one thread")
     let results = runCellBenchmarks(kinds, kernels: kernelSet, repeats: repeats) { index, result in
+      let kind = result.kind.padding(
+        toLength: max(28, result.kind.count), withPad: " ", startingAt: 0)
       print(
         String(
-          format: "  %3d/%d  %-36@ %6d steps  %7.0f steps/s  %6.2f s  %5.1f GFLOP/s", index + 1,
-          kinds.count, result.kind as NSString, result.config.iterations, result.stepsPerSecond,
-          result.seconds, result.gflops))
+          format: "  %3d/%d  %@ %6d steps  %7.0f steps/s  %6.2f s  %5.1f GFLOP/s", index + 1,
+          kinds.count, kind, result.config.iterations, result.stepsPerSecond, result.seconds,
+          result.gflops))
       fflush(nil)
     }
     let sorted = results.sorted { $0.stepsPerSecond < $1.stepsPerSecond }
@@ -190,8 +192,8 @@ struct Bench: ParsableCommand {
     for (name, result) in [("worst", worst), ("median", median), ("best", best)] {
       print(
         String(
-          format: "%-9@ %7.0f steps/s  %@", name as NSString, result.stepsPerSecond,
-          result.kind as NSString))
+          format: "%@ %7.0f steps/s  %@", name.padding(toLength: 9, withPad: " ", startingAt: 0),
+          result.stepsPerSecond, result.kind))
     }
     var secondsByKind: [TrainingConfig: Double] = [:]
     for result in results {

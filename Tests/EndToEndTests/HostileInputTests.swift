@@ -56,7 +56,10 @@ private func scratchDirectory() throws -> URL {
     ["status", "/nonexistent/d", "sweeps/smoke.yaml", "--shards", "0"],
     "--shards must be in 1...1000000, got 0"
   ),
-  (["diff", "a", "b", "--tolerance", "inf"], "--tolerance inf: expected a number >= 0 or name=number"),
+  (
+    ["diff", "a", "b", "--tolerance", "inf"],
+    "--tolerance inf: expected a number >= 0 or name=number"
+  ),
   (["diff", "a", "b", "--limit=-1"], "--limit must be at least 0, got -1"),
   (
     ["report", "/nonexistent/d", "--smooth", "9999999999"],
