@@ -147,37 +147,27 @@ func conv3x3WeightGradientWide(
     var t0 = SIMD16<Float>()
     var t1 = SIMD16<Float>()
     var t2 = SIMD16<Float>()
+    // tb sums dOut over the pass's positions; only the middle row's pass covers them all.
     var tb = SIMD4<Float>()
-    let withBias = ky == 1 && dBias != nil
     for b in 0..<B {
       for y in yLo..<yHi {
         let sRow = S + 16 * ((b * H + y + ky - 1) * W)
         let dRow = dOut + (b * H + y) * W * 4
         let d0 = load4(dRow)
-        if withBias { tb = tb + d0 }
+        tb = tb + d0
         t1 = t1 + load16(sRow) * tile4(d0)
         t2 = t2 + load16(sRow + 16) * tile4(d0)
-        if withBias {
-          for x in 1..<(W - 1) {
-            let d4 = load4(dRow + 4 * x)
-            tb = tb + d4
-            let d = tile4(d4)
-            let s = sRow + 16 * x
-            t0 = t0 + load16(s - 16) * d
-            t1 = t1 + load16(s) * d
-            t2 = t2 + load16(s + 16) * d
-          }
-        } else {
-          for x in 1..<(W - 1) {
-            let d = tile4(load4(dRow + 4 * x))
-            let s = sRow + 16 * x
-            t0 = t0 + load16(s - 16) * d
-            t1 = t1 + load16(s) * d
-            t2 = t2 + load16(s + 16) * d
-          }
+        for x in 1..<(W - 1) {
+          let d4 = load4(dRow + 4 * x)
+          tb = tb + d4
+          let d = tile4(d4)
+          let s = sRow + 16 * x
+          t0 = t0 + load16(s - 16) * d
+          t1 = t1 + load16(s) * d
+          t2 = t2 + load16(s + 16) * d
         }
         let dLast = load4(dRow + 4 * (W - 1))
-        if withBias { tb = tb + dLast }
+        tb = tb + dLast
         t0 = t0 + load16(sRow + 16 * (W - 2)) * tile4(dLast)
         t1 = t1 + load16(sRow + 16 * (W - 1)) * tile4(dLast)
       }
@@ -186,7 +176,7 @@ func conv3x3WeightGradientWide(
     store16(load16(dw) + t0, dw)
     store16(load16(dw + 16) + t1, dw + 16)
     store16(load16(dw + 32) + t2, dw + 32)
-    if withBias, let dBias { store4(load4(dBias) + tb, dBias) }
+    if ky == 1, let dBias { store4(load4(dBias) + tb, dBias) }
   }
 }
 
@@ -204,8 +194,8 @@ func conv3x3WeightGradientWideSingleChannel(
     let yLo = max(0, 1 - ky)
     let yHi = min(H, H + 1 - ky)
     var t = SIMD16<Float>()
+    // tb sums dOut over the pass's positions; only the middle row's pass covers them all.
     var tb = SIMD4<Float>()
-    let withBias = ky == 1 && dBias != nil
     for b in 0..<B {
       for y in yLo..<yHi {
         let sRow = S + 4 * ((b * H + y + ky - 1) * W)
@@ -215,31 +205,25 @@ func conv3x3WeightGradientWideSingleChannel(
           lowHalf: SIMD8(lowHalf: none, highHalf: load4(sRow)),
           highHalf: SIMD8(lowHalf: load4(sRow + 4), highHalf: none))
         let d0 = load4(dRow)
-        if withBias { tb = tb + d0 }
+        tb = tb + d0
         t = t + first * tile4(d0)
-        if withBias {
-          for x in 1..<(W - 1) {
-            let d = load4(dRow + 4 * x)
-            tb = tb + d
-            t = t + load16(sRow + 4 * (x - 1)) * tile4(d)
-          }
-        } else {
-          for x in 1..<(W - 1) {
-            // Lanes 12…15 read the next value (or the slack) and are never stored.
-            t = t + load16(sRow + 4 * (x - 1)) * tile4(load4(dRow + 4 * x))
-          }
+        for x in 1..<(W - 1) {
+          // Lanes 12…15 read the next value (or the slack) and are never stored.
+          let d = load4(dRow + 4 * x)
+          tb = tb + d
+          t = t + load16(sRow + 4 * (x - 1)) * tile4(d)
         }
         // x = W − 1: the tap kx = 2 reads padding.
         let last = SIMD16(
           lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
           highHalf: SIMD8(lowHalf: none, highHalf: none))
         let dLast = load4(dRow + 4 * (W - 1))
-        if withBias { tb = tb + dLast }
+        tb = tb + dLast
         t = t + last * tile4(dLast)
       }
     }
     let dw = dWeight + ky * 12
     for lane in 0..<12 { dw[lane] += t[lane] }
-    if withBias, let dBias { store4(load4(dBias) + tb, dBias) }
+    if ky == 1, let dBias { store4(load4(dBias) + tb, dBias) }
   }
 }
