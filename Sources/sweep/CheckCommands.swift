@@ -19,7 +19,7 @@ struct Rerun: ParsableCommand {
   @Flag(help: "Replace the stored artifacts with the recomputed ones.") var replace = false
 
   func run() throws {
-    let directories = try sweepDirectories(rootOrSweep: results ?? "results")
+    let directories = try rerunDirectories(results: results ?? "results")
     let located = try locateCell(id, in: directories)
     let outcome = try rerunCell(
       hex: located.hex, sweepDirectory: located.directory, replace: replace)
@@ -148,11 +148,4 @@ func sweepDirectoryWithCells(_ path: String) throws -> String {
     throw OrchestratorError.notASweepDirectory(directory)
   }
   return directory
-}
-
-/// `path` itself when it is a sweep directory (it has `cells/`), else every sweep under it, so
-/// `--results` names the results root as `sweep run --results` does, and one sweep still works.
-func sweepDirectories(rootOrSweep path: String) throws -> [String] {
-  FileManager.default.fileExists(atPath: "\(path)/cells")
-    ? [path] : try sweepDirectories(under: path)
 }

@@ -104,7 +104,6 @@ enum FlagRange {
   static let cpus = 1...1024
   static let smooth = 1...1_000_000
   static let maxPoints = 10...1_000_000
-  static let benchIterations = 1...1_000_000
   static let benchRepeats = 1...1000
   static let rows = 0...Int.max
   static let steps = 0...(1 << 53)
