@@ -3,46 +3,6 @@
 import Foundation
 import Testing
 
-/// The directory holding the built products (the test runner lives there too).
-private let products: URL = {
-  var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-  while url.path != "/" {
-    url = url.deletingLastPathComponent()
-    if FileManager.default.fileExists(atPath: url.appendingPathComponent("sweep").path) {
-      return url
-    }
-  }
-  return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../.build/debug").standardizedFileURL
-}()
-
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent()
-
-struct Output {
-  var status: Int32
-  var stdout: String
-  var stderr: String
-}
-
-private func sweep(_ arguments: [String], in directory: URL? = nil) throws -> Output {
-  let process = Process()
-  process.executableURL = products.appendingPathComponent("sweep")
-  process.arguments = arguments
-  process.currentDirectoryURL = directory ?? packageRoot
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let stdout = out.fileHandleForReading.readDataToEndOfFile()
-  let stderr = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return Output(
-    status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-    stderr: String(decoding: stderr, as: UTF8.self))
-}
-
 private func temporaryDirectory() throws -> URL {
   let url = FileManager.default.temporaryDirectory.appendingPathComponent(
     "segsweep-e2e-\(UUID().uuidString)")

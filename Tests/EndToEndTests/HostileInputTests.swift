@@ -3,35 +3,6 @@
 import Foundation
 import Testing
 
-/// The built `sweep` next to the test runner (as in CommandLineTests).
-private let sweepBinary: URL = {
-  var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-  while url.path != "/" {
-    url = url.deletingLastPathComponent()
-    let candidate = url.appendingPathComponent("sweep")
-    if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-  }
-  return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../.build/debug/sweep").standardizedFileURL
-}()
-
-private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  .deletingLastPathComponent().deletingLastPathComponent()
-
-private func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-  let process = Process()
-  process.executableURL = sweepBinary
-  process.arguments = arguments
-  process.currentDirectoryURL = root
-  let err = Pipe()
-  process.standardOutput = FileHandle.nullDevice
-  process.standardError = err
-  try process.run()
-  let stderr = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-}
-
 private func scratchDirectory() throws -> URL {
   let url = FileManager.default.temporaryDirectory.appendingPathComponent(
     "segsweep-hostile-\(UUID().uuidString)")
@@ -95,7 +66,7 @@ private func scratchDirectory() throws -> URL {
   ),
 ])
 func numericFlagsOutOfRangeExitTwoNamingTheFlag(arguments: [String], message: String) throws {
-  let result = try run(arguments)
+  let result = try sweep(arguments)
   #expect(result.status == 2, "\(result.stderr)")
   #expect(result.stderr.contains(message), "\(result.stderr)")
 }
@@ -107,7 +78,7 @@ func numericFlagsOutOfRangeExitTwoNamingTheFlag(arguments: [String], message: St
   try "grid:\n  loss: [cce, dice]\nexclude:\n  - {loss: cce}\n  - {loss: dice}\n"
     .write(to: spec, atomically: true, encoding: .utf8)
   let results = dir.appendingPathComponent("results")
-  let result = try run(["run", spec.path, "--results", results.path])
+  let result = try sweep(["run", spec.path, "--results", results.path])
   #expect(result.status == 2)
   #expect(
     result.stderr.contains(
@@ -122,13 +93,13 @@ func numericFlagsOutOfRangeExitTwoNamingTheFlag(arguments: [String], message: St
   let spec = dir.appendingPathComponent("hostile.yaml")
   let key = String(repeating: "k", count: 900_000)
   try "name: \"a\\nb\\0c\"\n\(key): 1\n".write(to: spec, atomically: true, encoding: .utf8)
-  let result = try run(["plan", spec.path])
+  let result = try sweep(["plan", spec.path])
   #expect(result.status == 2)
   #expect(result.stderr.utf8.count < 2000, "\(result.stderr.utf8.count) bytes")
   #expect(!result.stderr.contains("\0"))
   let tagged = dir.appendingPathComponent("tagged.yaml")
   try "name: !!python/object:os.system 'ls'\n".write(to: tagged, atomically: true, encoding: .utf8)
-  let tag = try run(["plan", tagged.path])
+  let tag = try sweep(["plan", tagged.path])
   #expect(tag.status == 2)
   #expect(tag.stderr.contains("tagged.yaml:1:7: error: unsupported YAML tag"), "\(tag.stderr)")
 }
