@@ -12,21 +12,6 @@ func tile4(_ v: SIMD4<Float>) -> SIMD16<Float> {
   return SIMD16(lowHalf: half, highHalf: half)
 }
 
-@inline(__always)
-func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-}
-
-@inline(__always)
-func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-}
-
 /// out (C,N,4) = every value of x (N,C) repeated four times, channel-major ("planar"), so four
 /// consecutive positions of one channel are 16 consecutive Floats.
 package func planarSplatFour(

@@ -1,4 +1,4 @@
-// Unaligned four-float loads and stores shared by the vectorised kernels.
+// Unaligned four- and sixteen-float loads and stores shared by the vectorised kernels.
 
 @inline(__always)
 func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {
@@ -13,4 +13,19 @@ func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
 @inline(__always)
 func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
   UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
