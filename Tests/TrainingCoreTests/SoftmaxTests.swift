@@ -32,3 +32,31 @@ private func softmax(_ logits: [Float]) -> [Float] {
   let n = numericalGradient(logits, h: 1e-2) { weightedSum(softmax($0), r) }
   #expect(worstMismatch(dLogits, n, atol: 1e-4, rtol: 1e-2) <= 1)
 }
+
+@Test func softmaxLanesGiveThePositionBits() {
+  // Positions four at a time against the same positions one by one (the scalar path), with
+  // ties, NaN, infinities, extremes and subnormal logits.
+  var logits = randomArray(2 * 37, seed: 33, lo: -120, hi: 120)
+  logits.replaceSubrange(
+    0..<12, with: [0, 0, .nan, 1, 1, .nan, .infinity, 0, -.infinity, 3, 1e-40, -1e-40])
+  let lanes = softmax(logits)
+  withSubnormalsFlushed {
+    let flushedLanes = softmax(logits)
+    for n in 0..<37 {
+      let one = softmax(Array(logits[(2 * n)..<(2 * n + 2)]))
+      #expect(Array(flushedLanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+    }
+  }
+  for n in 0..<37 {
+    let one = softmax(Array(logits[(2 * n)..<(2 * n + 2)]))
+    #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+  }
+}
+
+extension [Float] {
+  /// Equal bit for bit, any NaN matching any NaN.
+  fileprivate func bitsEqual(_ other: [Float]) -> Bool {
+    count == other.count
+      && zip(self, other).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+  }
+}
