@@ -6,27 +6,49 @@
 /// The ε of the losses (Keras's backend epsilon), in Float.
 let lossEpsilon: Float = 1e-7
 
-/// Returns the value of `loss` and accumulates its gradient into dProbs (N,2).
+/// The per-channel sums the four Dice losses are made of, each serial over positions in
+/// Double: one pass makes all ten (ten independent chains), and each loss reads its own.
+struct DiceSums {
+  /// Σ y·p, Σ y, Σ p, Σ y², Σ p², lane c for channel c.
+  var intersection = SIMD2<Double>()
+  var labels = SIMD2<Double>()
+  var probs = SIMD2<Double>()
+  var labelSquares = SIMD2<Double>()
+  var probSquares = SIMD2<Double>()
+
+  init(probs: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) {
+    for n in 0..<N {
+      let y = SIMD2<Double>(Double(labels[2 * n]), Double(labels[2 * n + 1]))
+      let p = SIMD2<Double>(Double(probs[2 * n]), Double(probs[2 * n + 1]))
+      intersection += y * p
+      self.labels += y
+      self.probs += p
+      labelSquares += y * y
+      probSquares += p * p
+    }
+  }
+}
+
+/// Returns the value of `loss` and accumulates its gradient into dProbs (N,2). `sums`, if
+/// given, are `DiceSums` of these probs and labels, shared by the Dice losses of a step.
 func lossForwardBackward(
   _ loss: Loss, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
-  labels: UnsafePointer<Float>, N: Int
+  labels: UnsafePointer<Float>, N: Int, sums: DiceSums? = nil
 ) -> Float {
   switch loss {
   case .cce:
     // cce = −(1/N) Σ_n Σ_c y·log(clip(p, ε, 1−ε))
     return crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
-  case .dice:
+  case .dice, .diceSquare, .dicefg, .dicefgSquare:
     // dice = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y + Σ p + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 0..<2, square: false)
-  case .diceSquare:
     // dice_square = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y² + Σ p² + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 0..<2, square: true)
-  case .dicefg:
     // dicefg = 1 − (2Σ y₁·p₁ + ε) / (Σ y₁ + Σ p₁ + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 1..<2, square: false)
-  case .dicefgSquare:
     // dicefg_square = 1 − (2Σ y₁·p₁ + ε) / (Σ y₁² + Σ p₁² + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 1..<2, square: true)
+    return dice(
+      dProbs: dProbs, probs: probs, labels: labels, N: N,
+      channels: loss == .dice || loss == .diceSquare ? 0..<2 : 1..<2,
+      square: loss == .diceSquare || loss == .dicefgSquare,
+      sums: sums ?? DiceSums(probs: probs, labels: labels, N: N))
   }
 }
 
@@ -40,19 +62,27 @@ func crossEntropy(
   let invN = 1 / Float(N)
   var sum = 0.0
   var i = 0
-  // Eight values at a time: logs and gradients in lanes, then the same serial Double sum (an
-  // unlabelled lane adds +0, which leaves a sum that starts at +0 unchanged bit for bit).
-  while i + 8 <= 2 * N {
-    let y = load8(labels + i)
-    let p = load8(probs + i)
-    let labelled = y .!= 0
-    let clipped = p.replacing(with: lo, where: p .< lo).replacing(with: hi, where: p .> hi)
-    let terms = SIMD8<Float>().replacing(with: y * portableLog(clipped), where: labelled)
+  // Eight positions at a time when each has exactly one labelled channel (one-hot labels): the
+  // labelled values' logs and gradients in lanes, then the same serial Double sum in order.
+  while i + 16 <= 2 * N {
+    let y = load16(labels + i)
+    let p = load16(probs + i)
+    let first = y[firstOfPairs] .!= 0
+    guard all(first .^ (y[secondOfPairs] .!= 0)) else { break }  // other labels: one at a time
+    let yl = y[secondOfPairs].replacing(with: y[firstOfPairs], where: first)
+    let pl = p[secondOfPairs].replacing(with: p[firstOfPairs], where: first)
+    let clipped = pl.replacing(with: lo, where: pl .< lo).replacing(with: hi, where: pl .> hi)
+    let terms = yl * portableLog(clipped)
     for lane in 0..<8 { sum += Double(terms[lane]) }
-    let d = load8(dProbs + i)
-    let inside = labelled .& (p .>= lo) .& (p .<= hi)
-    store8(d.replacing(with: d + -(y / p) * invN, where: inside), dProbs + i)
-    i += 8
+    let inside = (pl .>= lo) .& (pl .<= hi)
+    let update = -(yl / pl) * invN
+    let d = load16(dProbs + i)
+    let d0 = d[firstOfPairs]
+    let d1 = d[secondOfPairs]
+    let new0 = d0.replacing(with: d0 + update, where: inside .& first)
+    let new1 = d1.replacing(with: d1 + update, where: inside .& .!first)
+    store16(SIMD16(lowHalf: new0, highHalf: new1)[interleavePairs], dProbs + i)
+    i += 16
   }
   for i in i..<(2 * N) {
     let y = labels[i]
@@ -69,22 +99,15 @@ func crossEntropy(
 /// 1 − mean over `channels` of (2Σ y·p + ε) / (Σ y^k + Σ p^k + ε), k = 2 if `square` else 1.
 func dice(
   dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-  N: Int, channels: Range<Int>, square: Bool
+  N: Int, channels: Range<Int>, square: Bool, sums: DiceSums
 ) -> Float {
   let eps = Double(lossEpsilon)
   let count = Double(channels.count)
   var ratioSum = 0.0
   for c in channels {
-    var intersection = 0.0
-    var sumY = 0.0
-    var sumP = 0.0
-    for n in 0..<N {
-      let y = Double(labels[2 * n + c])
-      let p = Double(probs[2 * n + c])
-      intersection += y * p
-      sumY += square ? y * y : y
-      sumP += square ? p * p : p
-    }
+    let intersection = sums.intersection[c]
+    let sumY = square ? sums.labelSquares[c] : sums.labels[c]
+    let sumP = square ? sums.probSquares[c] : sums.probs[c]
     let numerator = 2 * intersection + eps
     let denominator = sumY + sumP + eps
     ratioSum += numerator / denominator

@@ -256,9 +256,16 @@ func modelBackward(
   )
   for l in stride(from: last, through: 0, by: -1) {
     let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
-    reluBackward(
-      dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
-    if layout.batchNorm {
+    if layout.batchNorm && F % 4 == 0 {
+      batchNormReluBackward(
+        dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
+        dRelu: grads.dRelu[l], normed: acts.normed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
+        gamma: params + layout.gamma[l], N: acts.N, C: F)
+    } else {
+      reluBackward(
+        dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
+    }
+    if layout.batchNorm && F % 4 != 0 {
       batchNormBackward(
         dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
         dOut: grads.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],

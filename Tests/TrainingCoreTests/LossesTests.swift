@@ -96,11 +96,15 @@ private func crossEntropyReference(_ probs: [Float], _ labels: [Float]) -> (Floa
 }
 
 @Test func crossEntropyLanesGiveTheReferenceBits() {
-  // 23 positions: five blocks of four in lanes and three one at a time; clipped values too.
-  let y = oneHot((0..<23).map { $0 % 3 == 0 })
+  // 23 positions: two blocks of eight in lanes and seven one at a time; clipped values too.
+  // Labels that are not one-hot (a second block with both or neither channel labelled) leave
+  // the lanes for the one-at-a-time path.
+  let oneHotLabels = oneHot((0..<23).map { $0 % 3 == 0 })
+  var otherLabels = oneHotLabels
+  otherLabels.replaceSubrange(16..<20, with: [1, 1, 0, 0])
   var probs = randomArray(46, seed: 43, lo: 0, hi: 1)
   probs.replaceSubrange(0..<6, with: [1e-9, 1, 1, 1e-12, 0.5, 0.5])
-  for flushed in [false, true] {
+  for (flushed, y) in [(false, oneHotLabels), (true, oneHotLabels), (false, otherLabels)] {
     let (value, d) =
       flushed ? withSubnormalsFlushed { evaluate(.cce, probs, y) } : evaluate(.cce, probs, y)
     let (referenceValue, referenceD) = crossEntropyReference(probs, y)
