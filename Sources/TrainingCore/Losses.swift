@@ -67,21 +67,21 @@ func crossEntropy(
   while i + 16 <= 2 * N {
     let y = load16(labels + i)
     let p = load16(probs + i)
-    let first = y[firstOfPairs] .!= 0
-    guard all(first .^ (y[secondOfPairs] .!= 0)) else { break }  // other labels: one at a time
-    let yl = y[secondOfPairs].replacing(with: y[firstOfPairs], where: first)
-    let pl = p[secondOfPairs].replacing(with: p[firstOfPairs], where: first)
+    let first = firstOfPairs(y) .!= 0
+    guard all(first .^ (secondOfPairs(y) .!= 0)) else { break }  // other labels: one at a time
+    let yl = secondOfPairs(y).replacing(with: firstOfPairs(y), where: first)
+    let pl = secondOfPairs(p).replacing(with: firstOfPairs(p), where: first)
     let clipped = pl.replacing(with: lo, where: pl .< lo).replacing(with: hi, where: pl .> hi)
     let terms = yl * portableLog(clipped)
     for lane in 0..<8 { sum += Double(terms[lane]) }
     let inside = (pl .>= lo) .& (pl .<= hi)
     let update = -(yl / pl) * invN
     let d = load16(dProbs + i)
-    let d0 = d[firstOfPairs]
-    let d1 = d[secondOfPairs]
+    let d0 = firstOfPairs(d)
+    let d1 = secondOfPairs(d)
     let new0 = d0.replacing(with: d0 + update, where: inside .& first)
     let new1 = d1.replacing(with: d1 + update, where: inside .& .!first)
-    store16(SIMD16(lowHalf: new0, highHalf: new1)[interleavePairs], dProbs + i)
+    store16(interleavePairs(new0, new1), dProbs + i)
     i += 16
   }
   for i in i..<(2 * N) {

@@ -12,8 +12,8 @@ func softmaxForward(
   if C == 2 {
     while start + 8 <= N {
       let z = load16(logits + 2 * start)
-      let z0 = z[firstOfPairs]
-      let z1 = z[secondOfPairs]
+      let z0 = firstOfPairs(z)
+      let z1 = secondOfPairs(z)
       // m = z0, then z1 unless z1 <= m: NaN wins, so it propagates.
       let m = z1.replacing(with: z0, where: z1 .<= z0)
       let d0 = z0 - m
@@ -27,7 +27,7 @@ func softmaxForward(
       let e1 = one.replacing(with: other, where: firstIsMax)
       // sum = (0 + e0) + e1, as the loop below.
       let sum = (SIMD8<Float>() + e0) + e1
-      store16(SIMD16(lowHalf: e0 / sum, highHalf: e1 / sum)[interleavePairs], probs + 2 * start)
+      store16(interleavePairs(e0 / sum, e1 / sum), probs + 2 * start)
       start += 8
     }
   }
@@ -60,8 +60,20 @@ func softmaxBackward(
   }
 }
 
-/// Lane indices that take eight two-channel positions' first (or second) values, and that
-/// put eight first values and eight second values back in position order.
-let firstOfPairs = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-let secondOfPairs = SIMD8<Int32>(1, 3, 5, 7, 9, 11, 13, 15)
-let interleavePairs = SIMD16<Int32>(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15)
+/// The first (even lanes) or second (odd lanes) values of eight two-channel positions, and the
+/// two put back in position order; written lane by lane so they compile to shuffles.
+@inline(__always)
+func firstOfPairs(_ v: SIMD16<Float>) -> SIMD8<Float> {
+  SIMD8(v[0], v[2], v[4], v[6], v[8], v[10], v[12], v[14])
+}
+
+@inline(__always)
+func secondOfPairs(_ v: SIMD16<Float>) -> SIMD8<Float> {
+  SIMD8(v[1], v[3], v[5], v[7], v[9], v[11], v[13], v[15])
+}
+
+@inline(__always)
+func interleavePairs(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD16<Float> {
+  SIMD16(
+    a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3], a[4], b[4], a[5], b[5], a[6], b[6], a[7], b[7])
+}
