@@ -10,7 +10,7 @@ let batchNormEpsilon: Float = 1e-3
 /// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
 /// for the backward pass, and the biased batch variance (C) for the moving averages. N counts
 /// all positions B·H·W.
-func batchNormForward(
+package func batchNormForward(
   out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
   mean: UnsafeMutablePointer<Float>, variance varianceOut: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>,
@@ -70,7 +70,7 @@ func batchNormForward(
 
 /// out (N,C) = (input − mean)·(γ·rstd) + β with given statistics (C), rstd = 1/√(variance + ε):
 /// batch norm at evaluation with moving averages, in the form of TensorFlow's inference kernel.
-func batchNormInference(
+package func batchNormInference(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
   variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
   N: Int, C: Int
@@ -178,7 +178,7 @@ func batchNormBackward(
 /// (the batch norm output). The ReLU's gradient is made on the fly exactly as `reluBackward`
 /// makes it into a cleared buffer (0 + dRelu where normed > 0, else 0 + 0), and every sum and
 /// expression is `batchNormBackward`'s, in its order.
-func batchNormReluBackward(
+package func batchNormReluBackward(
   dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
   dBeta: UnsafeMutablePointer<Float>, dRelu: UnsafePointer<Float>, normed: UnsafePointer<Float>,
   xhat: UnsafePointer<Float>, rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int,

@@ -1,10 +1,8 @@
 // The five losses on softmax probabilities p (N,2) and one-hot labels y (N,2), N = B·H·W, with
-// their gradients with respect to p. Sums run serially over positions in Double.
+// their gradients with respect to p. Sums run serially over positions in Double. Cross-entropy,
+// compiled in both kernel variants, is in LossKernels.swift.
 // Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
-
-/// The ε of the losses (Keras's backend epsilon), in Float.
-let lossEpsilon: Float = 1e-7
 
 /// The per-channel sums the four Dice losses are made of, each serial over positions in
 /// Double: one pass makes all ten (ten independent chains), and each loss reads its own.
@@ -33,12 +31,12 @@ struct DiceSums {
 /// given, are `DiceSums` of these probs and labels, shared by the Dice losses of a step.
 func lossForwardBackward(
   _ loss: Loss, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
-  labels: UnsafePointer<Float>, N: Int, sums: DiceSums? = nil
+  labels: UnsafePointer<Float>, N: Int, sums: DiceSums? = nil, kernels: KernelSet = .best
 ) -> Float {
   switch loss {
   case .cce:
     // cce = −(1/N) Σ_n Σ_c y·log(clip(p, ε, 1−ε))
-    return crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+    return crossEntropy(kernels, dProbs: dProbs, probs: probs, labels: labels, N: N)
   case .dice, .diceSquare, .dicefg, .dicefgSquare:
     // dice = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y + Σ p + ε)
     // dice_square = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y² + Σ p² + ε)
@@ -50,50 +48,6 @@ func lossForwardBackward(
       square: loss == .diceSquare || loss == .dicefgSquare,
       sums: sums ?? DiceSums(probs: probs, labels: labels, N: N))
   }
-}
-
-/// cce = −(1/N) Σ_n Σ_c y·log(clip(p, ε, 1−ε)); the clip passes gradient only inside [ε, 1−ε].
-func crossEntropy(
-  dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-  N: Int
-) -> Float {
-  let lo = lossEpsilon
-  let hi: Float = 1 - lossEpsilon
-  let invN = 1 / Float(N)
-  var sum = 0.0
-  var i = 0
-  // Eight positions at a time when each has exactly one labelled channel (one-hot labels): the
-  // labelled values' logs and gradients in lanes, then the same serial Double sum in order.
-  while i + 16 <= 2 * N {
-    let y = load16(labels + i)
-    let p = load16(probs + i)
-    let first = firstOfPairs(y) .!= 0
-    guard all(first .^ (secondOfPairs(y) .!= 0)) else { break }  // other labels: one at a time
-    let yl = secondOfPairs(y).replacing(with: firstOfPairs(y), where: first)
-    let pl = secondOfPairs(p).replacing(with: firstOfPairs(p), where: first)
-    let clipped = pl.replacing(with: lo, where: pl .< lo).replacing(with: hi, where: pl .> hi)
-    let terms = yl * portableLog(clipped)
-    for lane in 0..<8 { sum += Double(terms[lane]) }
-    let inside = (pl .>= lo) .& (pl .<= hi)
-    let update = -(yl / pl) * invN
-    let d = load16(dProbs + i)
-    let d0 = firstOfPairs(d)
-    let d1 = secondOfPairs(d)
-    let new0 = d0.replacing(with: d0 + update, where: inside .& first)
-    let new1 = d1.replacing(with: d1 + update, where: inside .& .!first)
-    store16(interleavePairs(new0, new1), dProbs + i)
-    i += 16
-  }
-  for i in i..<(2 * N) {
-    let y = labels[i]
-    // 0·log(clip(p)) is 0 for every non-NaN p, and a NaN p shows in the labelled channel too.
-    if y == 0 { continue }
-    let p = probs[i]
-    let clipped = p < lo ? lo : (p > hi ? hi : p)
-    sum += Double(y * portableLog(clipped))
-    if p >= lo && p <= hi { dProbs[i] += -(y / p) * invN }
-  }
-  return Float(-sum / Double(N))
 }
 
 /// 1 − mean over `channels` of (2Σ y·p + ε) / (Σ y^k + Σ p^k + ε), k = 2 if `square` else 1.

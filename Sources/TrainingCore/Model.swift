@@ -218,18 +218,18 @@ func modelForward(
     var preActivation = UnsafePointer(acts.conv[l])
     if layout.batchNorm, let moving {
       batchNormInference(
-        out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
+        kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
         variance: moving.variance[l], gamma: params + layout.gamma[l],
         beta: params + layout.beta[l], N: acts.N, C: F)
       preActivation = UnsafePointer(acts.normed[l])
     } else if layout.batchNorm {
       batchNormForward(
-        out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
+        kernels, out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
         variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
         gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F)
       preActivation = UnsafePointer(acts.normed[l])
     }
-    reluForward(out: acts.relu[l], input: preActivation, count: acts.N * F)
+    reluForward(kernels, out: acts.relu[l], input: preActivation, count: acts.N * F)
     layerInput = UnsafePointer(acts.relu[l])
   }
   conv2dForward(
@@ -237,7 +237,7 @@ func modelForward(
     bias: params + layout.outputBias, planarSplat: nil, B: acts.B, H: acts.H, W: acts.W,
     Cin: layout.lastChannels,
     Cout: 2, K: 1)
-  softmaxForward(probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+  softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
 }
 
 /// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
@@ -258,7 +258,8 @@ func modelBackward(
     let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
     if layout.batchNorm && F % 4 == 0 {
       batchNormReluBackward(
-        dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
+        kernels, dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l],
+        dBeta: dParams + layout.beta[l],
         dRelu: grads.dRelu[l], normed: acts.normed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
         gamma: params + layout.gamma[l], N: acts.N, C: F)
     } else {

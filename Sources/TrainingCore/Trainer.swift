@@ -113,9 +113,10 @@ public final class Trainer {
       trainGrads.zeroAll()
       lossValues[loss.index] = lossForwardBackward(
         loss, dProbs: trainGrads.dProbs, probs: train.probs, labels: train.labels, N: train.N,
-        sums: diceSums)
+        sums: diceSums, kernels: kernels)
       softmaxBackward(
-        dLogits: trainGrads.dLogits, dProbs: trainGrads.dProbs, probs: train.probs, N: train.N,
+        kernels, dLogits: trainGrads.dLogits, dProbs: trainGrads.dProbs, probs: train.probs,
+        N: train.N,
         C: 2)
       let dParams = grads + loss.index * P
       modelBackward(

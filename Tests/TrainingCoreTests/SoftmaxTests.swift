@@ -60,3 +60,23 @@ extension [Float] {
       && zip(self, other).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
   }
 }
+
+@Test func softmaxBackwardLanesGiveThePositionBits() {
+  // 21 positions: two blocks of eight in lanes and five one at a time, against one at a time.
+  let probs = softmax(randomArray(42, seed: 34, lo: -5, hi: 5))
+  let dProbs = randomArray(42, seed: 35)
+  let start = randomArray(42, seed: 36)
+  var lanes = start
+  lanes.withUnsafeMutableBufferPointer {
+    softmaxBackward(dLogits: $0.start, dProbs: dProbs, probs: probs, N: 21, C: 2)
+  }
+  for n in 0..<21 {
+    var one = Array(start[(2 * n)..<(2 * n + 2)])
+    one.withUnsafeMutableBufferPointer {
+      softmaxBackward(
+        dLogits: $0.start, dProbs: Array(dProbs[(2 * n)..<(2 * n + 2)]),
+        probs: Array(probs[(2 * n)..<(2 * n + 2)]), N: 1, C: 2)
+    }
+    #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+  }
+}
