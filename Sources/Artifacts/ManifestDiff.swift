@@ -109,8 +109,8 @@ public struct ManifestDiff: Sendable, Equatable {
       if x.status != y.status {
         rows.append(
           Row(
-            kind: .statusChanged, id: id, field: "status", a: .string(x.status),
-            b: .string(y.status), delta: nil))
+            kind: .statusChanged, id: id, field: "status", a: .string(x.status.rawValue),
+            b: .string(y.status.rawValue), delta: nil))
       }
       for (field, va, vb) in comparedMetrics(x.metrics, y.metrics)
       where !tolerance.isClose(va, vb, name: field) {
@@ -221,7 +221,7 @@ public struct ManifestDiff: Sendable, Equatable {
   }
 }
 
-private func statusText(_ entry: SweepManifest.Entry?) -> String { entry?.status ?? "-" }
+private func statusText(_ entry: SweepManifest.Entry?) -> String { entry?.status.rawValue ?? "-" }
 
 /// The first key (sorted) whose value differs between two config objects.
 private func firstDifferingKey(_ a: JSONValue, _ b: JSONValue) -> String {

@@ -23,7 +23,7 @@ public struct Summary: Sendable {
     var optimizer: String
     var extras: [JSONValue]
     var seed: Int?
-    var status: String
+    var status: CellStatus
     var finalAccuracy: Double?
     var bestAccuracy: Double?
     var finalLoss: Double?
@@ -101,7 +101,7 @@ public struct Summary: Sendable {
         guard !values.isEmpty else { continue }
         stats[column] = Stat(
           mean: Summary.mean(values), sd: Summary.sampleSD(values), n: values.count,
-          includesDiverged: members.contains { $0.status != "ok" && $0.finalAccuracy != nil })
+          includesDiverged: members.contains { $0.status != .ok && $0.finalAccuracy != nil })
       }
       return (loss, stats)
     }
@@ -146,7 +146,7 @@ public struct Summary: Sendable {
       fields.append(row.optimizer)
       fields += row.extras.map(plainText)
       fields.append(row.seed.map(String.init) ?? "")
-      fields.append(row.status)
+      fields.append(row.status.rawValue)
       fields.append(row.finalAccuracy.map(JSONValue.numberText) ?? "")
       fields.append(row.bestAccuracy.map(JSONValue.numberText) ?? "")
       fields.append(row.finalLoss.map(JSONValue.numberText) ?? "")
@@ -180,7 +180,7 @@ public struct Summary: Sendable {
       fields.append(row.optimizer)
       fields += row.extras.map(plainText)
       fields.append(row.seed.map(String.init) ?? "—")
-      fields.append(row.status)
+      fields.append(row.status.rawValue)
       fields.append(accuracyText(row.finalAccuracy))
       fields.append(accuracyText(row.bestAccuracy))
       fields.append(lossText(row.finalLoss))

@@ -52,7 +52,8 @@ public func verifySweep(
   directory: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
 ) -> [VerifyProblem] {
   var problems: [VerifyProblem] = []
-  let cellsDirectory = "\(directory)/cells"
+  let layout = SweepDirectory(directory)
+  let cellsDirectory = layout.cells
   let names = ((try? FileManager.default.contentsOfDirectory(atPath: cellsDirectory)) ?? [])
     .filter { !$0.hasSuffix(".tmp") }.sorted()
   let manifestIDs = Set(names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
@@ -65,12 +66,12 @@ public func verifySweep(
   }
   for result in checked {
     problems += result.problems
-    if let manifest = result.manifest { cells[manifest.id] = manifest }
+    if let manifest = result.manifest { cells[manifest.id.hex] = manifest }
   }
   problems += completenessProblems(
     directory: directory, present: manifestIDs, resolvedSweepIDs: &resolvedIDs)
 
-  let sweepPath = "\(directory)/manifest.json"
+  let sweepPath = layout.sweepManifest
   guard FileManager.default.fileExists(atPath: sweepPath) else {
     problems.append(
       VerifyProblem(kind: .missingSweepManifest, file: sweepPath, message: "run `sweep merge`"))
@@ -159,16 +160,16 @@ func completenessProblems(
   for cell in missing {
     problems.append(
       VerifyProblem(
-        kind: .missingCell, file: "\(directory)/cells/\(cell.id.hex).json",
+        kind: .missingCell, file: SweepDirectory(directory).cellManifest(cell.id),
         message: "cell \(cell.id.short) of sweep \(sweep.name) has no manifest; "
           + "`sweep run` computes it"))
   }
-  if let manifest = try? SweepManifest.load(path: "\(directory)/manifest.json"),
+  if let manifest = try? SweepManifest.load(path: SweepDirectory(directory).sweepManifest),
     manifest.specSHA256 != sweep.specSHA256 || manifest.name != sweep.name
   {
     problems.append(
       VerifyProblem(
-        kind: .otherSweep, file: "\(directory)/manifest.json",
+        kind: .otherSweep, file: SweepDirectory(directory).sweepManifest,
         message: "it was assembled from another sweep file than \(ResolvedSweep.fileName) "
           + "records; run `sweep merge \(directory)`"))
   }
@@ -201,12 +202,12 @@ private func checkCellFile(_ name: String, cellsDirectory: String, manifestIDs: 
       [VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason)], nil
     )
   }
-  if manifest.id != hex {
+  if manifest.id.hex != hex {
     return (
       [
         VerifyProblem(
           kind: .unreadableManifest, file: path,
-          message: "records id \(manifest.id), but the file is named for \(hex)")
+          message: "records id \(manifest.id.hex), but the file is named for \(hex)")
       ], nil
     )
   }

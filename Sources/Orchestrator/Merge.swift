@@ -83,14 +83,15 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = fals
   var missing: [Cell] = []
   var failed: [(cell: Cell, message: String)] = []
   var damaged: [(cell: Cell, damage: String)] = []
+  let directory = SweepDirectory(sweepDirectory)
   for cell in sweep.cells {
-    let condition = checkCell(sweepDirectory: sweepDirectory, hex: cell.id.hex, deep: deep)
+    let condition = checkCell(cell.id, in: directory, deep: deep)
     if case .done(let manifest) = condition {
       manifests.append(manifest)
     } else {
       if case .damaged(let why) = condition { damaged.append((cell, why)) }
       missing.append(cell)
-      if let why = FailureMarker.message(sweepDirectory: sweepDirectory, hex: cell.id.hex) {
+      if let why = FailureMarker.message(cell.id, in: directory) {
         failed.append((cell, why))
       }
     }
@@ -102,8 +103,8 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = fals
   try SpecManifests.record(manifest, in: sweepDirectory)
   try manifest.write(to: sweepDirectory)
   let summary = Summary(manifest: manifest)
-  try writeAtomically(Array(summary.markdown.utf8), to: "\(sweepDirectory)/summary.md")
-  try writeAtomically(Array(summary.csv.utf8), to: "\(sweepDirectory)/summary.csv")
+  try writeAtomically(Array(summary.markdown.utf8), to: directory.summaryMarkdown)
+  try writeAtomically(Array(summary.csv.utf8), to: directory.summaryCSV)
   return MergeResult(
     manifest: manifest, summary: summary, missing: missing, failed: failed, damaged: damaged)
 }

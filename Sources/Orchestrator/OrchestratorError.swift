@@ -14,6 +14,8 @@ public enum OrchestratorError: Error, CustomStringConvertible {
   case cellFailed(id: String, message: String)
   /// The file system filled up at `path`; the run stopped starting cells.
   case diskFull(path: String, done: Int, left: Int)
+  /// A cell's manifest holds a config that is not the one its id names, so it cannot be rerun.
+  case cellIdentity(id: String, directory: String, problem: String)
   /// A merge named a sweep other than the one the directory was run with.
   case otherSweep(directory: String, recorded: String, given: String, reason: String)
 
@@ -29,6 +31,9 @@ public enum OrchestratorError: Error, CustomStringConvertible {
     case .diskFull(let path, let done, let left):
       "disk full at \(path): \(done) cell\(done == 1 ? "" : "s") done, \(left) left; "
         + "free space and run the same command"
+    case .cellIdentity(let id, let directory, let problem):
+      "cell \(id) (\(directory)): \(problem); the config no longer names this cell, so it "
+        + "cannot be recomputed (`sweep verify \(directory)` lists every such cell)"
     case .otherSweep(let directory, let recorded, let given, let reason):
       "\(directory) holds the results of `\(recorded)`, but this command names \(given) "
         + "(\(reason)); run `sweep merge \(directory)` with no sweep file to use the recorded one"

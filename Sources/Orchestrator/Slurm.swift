@@ -1,5 +1,6 @@
 // Slurm support: writes a job-array script (one shard per array task) and a dependent merge
 // script for a sweep, and submits both with sbatch.
+import Artifacts
 import Foundation
 
 /// Everything needed to run one sweep as a Slurm job array followed by a merge job.
@@ -57,10 +58,10 @@ public struct SlurmOptions: Sendable, Equatable {
   public var sweepDirectory: String { joinPath(resultsRoot, sweepName) }
 
   /// The directory holding the generated scripts, `<sweep dir>/slurm`.
-  public var slurmDirectory: String { joinPath(sweepDirectory, "slurm") }
+  public var slurmDirectory: String { SweepDirectory(sweepDirectory).slurm }
 
   /// The directory Slurm writes task and merge logs into, `<sweep dir>/slurm/logs`.
-  public var logDirectory: String { joinPath(slurmDirectory, "logs") }
+  public var logDirectory: String { SweepDirectory(sweepDirectory).slurmLogs }
 
   /// Checks the options make a valid submission; throws `SlurmError.invalidOption` otherwise.
   public func validate() throws {
@@ -243,8 +244,8 @@ public func writeSlurmScripts(_ o: SlurmOptions) throws -> (array: String, merge
   } catch {
     throw SlurmError.writeFailed(path: o.logDirectory, reason: error.localizedDescription)
   }
-  let arrayPath = joinPath(o.slurmDirectory, "array.sbatch")
-  let mergePath = joinPath(o.slurmDirectory, "merge.sbatch")
+  let arrayPath = SweepDirectory(o.sweepDirectory).slurmArrayScript
+  let mergePath = SweepDirectory(o.sweepDirectory).slurmMergeScript
   try writeScript(slurmArrayScript(o), to: arrayPath)
   try writeScript(slurmMergeScript(o), to: mergePath)
   return (arrayPath, mergePath)

@@ -15,7 +15,7 @@ struct FigureSpec {
 /// The figures of a report, in a fixed order: foreground share, optimizer, batch norm, seed,
 /// then any other varying parameters. Missing cells have no data and are left out.
 func figureSpecs(_ input: ReportInput) -> [FigureSpec] {
-  let present = input.cells.filter { $0.status != "missing" }
+  let present = input.cells.filter { $0.status != .missing }
   let extraKeys = varyingExtraKeys(present.map(\.config))
   var groups: [TrainingConfig: [ReportCell]] = [:]
   for cell in present {
@@ -288,7 +288,7 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
   var clipIndex = 0
   for (column, cell) in spec.cells.enumerated() {
     let x0 = marginLeft + column * (panelWidth + columnGap)
-    let diverged = cell.status == "diverged"
+    let diverged = cell.status == .diverged
     svg += text(
       x0 + panelWidth / 2, topRowY - 24, "trained with \(displayName(cell.config.loss))", size: 12)
     svg += text(

@@ -42,9 +42,11 @@ private func loadCell(_ entry: SweepManifest.Entry, sweepDirectory directory: St
   } catch {
     throw .badConfig(cell: entry.shortID, reason: "\(error)")
   }
-  let path = cellLogPath(sweepDirectory: directory, hex: entry.id)
-  guard FileManager.default.fileExists(atPath: path) else {
-    return ReportCell(id: entry.id, config: config, status: "missing", series: CellSeries())
+  guard let id = CellID(hex: entry.id),
+    case let path = SweepDirectory(directory).cellLog(id),
+    FileManager.default.fileExists(atPath: path)
+  else {
+    return ReportCell(id: entry.id, config: config, status: .missing, series: CellSeries())
   }
   let bytes: [UInt8]
   do {

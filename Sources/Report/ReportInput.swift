@@ -1,6 +1,7 @@
 // The in-memory input of a report: each cell's config, status and step series, plus the options
 // that shape the figures and the claims check.
 
+import Artifacts
 import TrainingCore
 
 /// One validation-accuracy measurement.
@@ -42,10 +43,10 @@ public struct ReportCell: Sendable, Equatable {
   public var id: String
   public var config: TrainingConfig
   /// `ok`, `diverged` or `missing`.
-  public var status: String
+  public var status: CellStatus
   public var series: CellSeries
 
-  public init(id: String, config: TrainingConfig, status: String, series: CellSeries) {
+  public init(id: String, config: TrainingConfig, status: CellStatus, series: CellSeries) {
     self.id = id
     self.config = config
     self.status = status
@@ -56,7 +57,7 @@ public struct ReportCell: Sendable, Equatable {
   public var shortID: String { String(id.prefix(12)) }
 
   /// Final validation accuracy, unless the cell is missing.
-  public var finalAccuracy: Double? { status == "missing" ? nil : series.finalAccuracy }
+  public var finalAccuracy: Double? { status == .missing ? nil : series.finalAccuracy }
 }
 
 /// Everything a report is drawn from.

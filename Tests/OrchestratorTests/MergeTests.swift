@@ -50,7 +50,7 @@ private func directoryWithSpec() throws -> (directory: String, spec: String) {
   let run = try Sweep.load(path: spec, overrides: ["iterations=2"])
   let listed = run.cells.map { cell in
     CellManifest(
-      id: cell.id.hex, config: cell.canonicalConfig, seed: 1, status: "ok", divergedStep: nil,
+      id: cell.id, config: cell.canonicalConfig, seed: 1, status: .ok, divergedStep: nil,
       stepsRun: 2, records: 2, ndjsonSHA256: "", gzipSHA256: "", gzipBytes: 0,
       metrics: CellMetrics(), run: .object([:]))
   }

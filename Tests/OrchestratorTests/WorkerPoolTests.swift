@@ -1,6 +1,7 @@
 // Tests of the worker pool against stub workers (shell scripts speaking the worker protocol):
 // a worker that stalls is killed by the watchdog, one that crashes fails its cell with the
 // signal, and a full disk stops the run from starting more cells.
+import Artifacts
 import CanonicalJSON
 import Foundation
 import SweepSpec
@@ -43,15 +44,15 @@ private func job(seed: UInt64) -> CellJob {
   config.seed = seed
   config.iterations = 3
   return CellJob(
-    hex: CellID(config: config).hex, config: config,
-    canonicalConfig: Parameters.canonical(config))
+    id: CellID(config: config), config: config, canonicalConfig: Parameters.canonical(config))
 }
 
 @Test func aSilentWorkerIsKilledAndItsCellFailsAsStalled() throws {
   let stub = try StubWorker("read line\nexec sleep 60")
   defer { stub.cleanup() }
   let worker = try stub.start()
-  let result = worker.run(job(seed: 1), sweepDirectory: stub.directory, stallSeconds: 0.3) { _ in
+  let result = worker.run(job(seed: 1), in: SweepDirectory(stub.directory), stallSeconds: 0.3) {
+    _ in
   }
   guard case .failed(let why) = result else {
     Issue.record("a stalled worker gave \(result)")
@@ -66,7 +67,9 @@ private func job(seed: UInt64) -> CellJob {
   let stub = try StubWorker("read line\nkill -SEGV $$")
   defer { stub.cleanup() }
   let worker = try stub.start()
-  let result = worker.run(job(seed: 1), sweepDirectory: stub.directory, stallSeconds: 60) { _ in }
+  let result = worker.run(job(seed: 1), in: SweepDirectory(stub.directory), stallSeconds: 60) {
+    _ in
+  }
   #expect(
     result == .failed("worker crashed (killed by signal 11 (SIGSEGV: Segmentation fault))"))
 }
@@ -78,8 +81,9 @@ private func job(seed: UInt64) -> CellJob {
   let jobs = (1...4).map { job(seed: UInt64($0)) }
   let state = RunState(jobs: jobs)
   runJobs(
-    jobs, sweepDirectory: stub.directory, workers: 1, executable: stub.executable, state: state
-  ) { _, _ in }
+    jobs, in: SweepDirectory(stub.directory), workers: 1, executable: stub.executable,
+    state: state
+  ) { _ in }
   #expect(state.stopped == .diskFull(path: "/r/cells/x.tmp"))
   #expect(state.allResults().count == 1)
   #expect(state.allResults().values.first == .diskFull(path: "/r/cells/x.tmp"))
@@ -97,8 +101,9 @@ private func job(seed: UInt64) -> CellJob {
   }
   interrupter.start()
   runJobs(
-    jobs, sweepDirectory: stub.directory, workers: 2, executable: stub.executable, state: state
-  ) { _, _ in }
+    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
+    state: state
+  ) { _ in }
   #expect(state.stopped == .interrupted)
   #expect(Array(state.allResults().values) == [.interrupted, .interrupted])
   let markers = (try? FileManager.default.contentsOfDirectory(atPath: stub.directory + "/cells"))
