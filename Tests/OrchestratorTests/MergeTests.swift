@@ -67,3 +67,44 @@ private func directoryWithSpec() throws -> (directory: String, spec: String) {
       sweepDirectory: directory + "/m", sweepFile: nil, overrides: [], maxCells: 100_000)
   }
 }
+
+/// A sweep of two small real cells, run into `<root>/t`.
+private func directoryWithRunCells() throws -> (root: String, sweep: Sweep, directory: String) {
+  let root = FileManager.default.temporaryDirectory.path + "/merge-twice-" + UUID().uuidString
+  let sweep = try Sweep.parse(
+    text:
+      "name: t\ngrid:\n  loss: [cce, dice]\nfixed: {iterations: 3, image_size: 8, eval_images: 2}\n",
+    path: "t.yaml")
+  let directory = SweepDirectory(root + "/t")
+  for cell in sweep.cells { _ = try runCell(CellJob(cell), in: directory) }
+  return (root, sweep, directory.path)
+}
+
+@Test func mergingTheSameCellsTwiceGivesTheSameBytes() throws {
+  let (root, sweep, directory) = try directoryWithRunCells()
+  defer { try? FileManager.default.removeItem(atPath: root) }
+  let layout = SweepDirectory(directory)
+  let files = [layout.sweepManifest, layout.summaryMarkdown, layout.summaryCSV]
+  let first = try mergeSweep(sweep, sweepDirectory: directory, deep: true)
+  #expect(first.missing.isEmpty && first.damaged.isEmpty)
+  let bytes = files.map { FileManager.default.contents(atPath: $0) }
+  let second = try mergeSweep(sweep, sweepDirectory: directory, deep: true)
+  #expect(second.manifest == first.manifest)
+  #expect(files.map { FileManager.default.contents(atPath: $0) } == bytes)
+  #expect(bytes.allSatisfy { $0 != nil })
+}
+
+@Test func mergeCountsAFailedCellAsMissingWithItsMessage() throws {
+  let (root, sweep, directory) = try directoryWithRunCells()
+  defer { try? FileManager.default.removeItem(atPath: root) }
+  let layout = SweepDirectory(directory)
+  let lost = sweep.cells[1].id
+  try FileManager.default.removeItem(atPath: layout.cellManifest(lost))
+  FailureMarker.write(lost, in: layout, message: "worker crashed")
+  let merge = try mergeSweep(sweep, sweepDirectory: directory)
+  #expect(merge.missing.map(\.id) == [lost])
+  #expect(merge.failed.map(\.message) == ["worker crashed"])
+  #expect(merge.manifest.missing == [lost.hex])
+  let status = SweepStatus(sweep: sweep, sweepDirectory: directory)
+  #expect(status.states.map(\.state) == [.done, .failed])
+}

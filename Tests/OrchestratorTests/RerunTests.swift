@@ -57,3 +57,34 @@ private func directoryWithACell() throws -> (root: String, directory: String, id
   #expect(try rerunDirectories(results: directory) == [directory])
   #expect(try locateCell(String(id.hex.prefix(8)), in: rerunDirectories(results: root)).id == id)
 }
+
+@Test func replaceWritesTheSameBytesAndKeepsTheCellDone() throws {
+  let (root, directory, id) = try directoryWithACell()
+  defer { try? FileManager.default.removeItem(atPath: root) }
+  let layout = SweepDirectory(directory)
+  let before = FileManager.default.contents(atPath: layout.cellLog(id))
+  let outcome = try rerunCell(id, sweepDirectory: directory, replace: true)
+  #expect(outcome.reproduced)
+  #expect(FileManager.default.contents(atPath: layout.cellLog(id)) == before)
+  #expect(checkCell(id, in: layout, deep: true).isDone)
+}
+
+@Test func aManifestWhoseConfigIsAnotherCellsIsNotRerun() throws {
+  // Rerunning would recompute some other cell and, with --replace, store it under this id.
+  let (root, directory, id) = try directoryWithACell()
+  defer { try? FileManager.default.removeItem(atPath: root) }
+  let layout = SweepDirectory(directory)
+  var manifest = try CellManifest.load(path: layout.cellManifest(id))
+  guard case .object(var members) = manifest.config else { throw CancellationError() }
+  members["seed"] = .number(42)
+  manifest.config = .object(members)
+  try Data(manifest.json.prettyText.utf8).write(
+    to: URL(fileURLWithPath: layout.cellManifest(id)))
+  let stored = FileManager.default.contents(atPath: layout.cellLog(id))
+  #expect {
+    _ = try rerunCell(id, sweepDirectory: directory, replace: true)
+  } throws: { error in
+    "\(error)".hasPrefix("cell \(id.short) (\(directory)): its id is not the hash of its config")
+  }
+  #expect(FileManager.default.contents(atPath: layout.cellLog(id)) == stored)
+}

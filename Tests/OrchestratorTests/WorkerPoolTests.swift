@@ -109,3 +109,117 @@ private func job(seed: UInt64) -> CellJob {
   let markers = (try? FileManager.default.contentsOfDirectory(atPath: stub.directory + "/cells"))
   #expect((markers ?? []).isEmpty)
 }
+
+/// Collects the pool's events from its threads.
+private final class EventLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var events: [PoolEvent] = []
+
+  func add(_ event: PoolEvent) { lock.withLock { events.append(event) } }
+
+  var started: Int {
+    lock.withLock {
+      events.filter {
+        if case .started = $0 { return true }
+        return false
+      }.count
+    }
+  }
+
+  var finished: [CellID: CellResult] {
+    lock.withLock {
+      var out: [CellID: CellResult] = [:]
+      for case .finished(let job, let result) in events { out[job.id] = result }
+      return out
+    }
+  }
+}
+
+@Test func aWorkerThatSaysGarbageFailsItsCellAndIsReplaced() throws {
+  // The first worker answers its cell with a line that is not a message; the pool must fail
+  // that cell (never skip the line and wait) and start a fresh worker for the next cell.
+  let done = #"{"event":"done","status":"ok","steps":3}"#
+  let stub = try StubWorker(
+    """
+    marker="$0.started"
+    if [ -e "$marker" ]; then
+      while read line; do echo '\(done)'; done
+    else
+      : > "$marker"; read line; echo 'this is not json'; exec sleep 60
+    fi
+    """)
+  defer { stub.cleanup() }
+  let jobs = (1...2).map { job(seed: UInt64($0)) }
+  let state = RunState(jobs: jobs)
+  let log = EventLog()
+  runJobs(
+    jobs, in: SweepDirectory(stub.directory), workers: 1, executable: stub.executable,
+    state: state, onEvent: log.add)
+  guard case .failed(let why) = state.allResults()[jobs[0].id] else {
+    Issue.record("the garbage cell gave \(String(describing: state.allResults()[jobs[0].id]))")
+    return
+  }
+  #expect(why == #"worker protocol error: not a JSON object: "this is not json""#)
+  #expect(state.allResults()[jobs[1].id] == .ok)
+  #expect(log.started == 2)
+  #expect(log.finished == state.allResults())
+  let marker = SweepDirectory(stub.directory).failureMarker(jobs[0].id)
+  #expect(
+    FileManager.default.contents(atPath: marker).map { String(decoding: $0, as: UTF8.self) }
+      == why + "\n")
+}
+
+@Test func aCrashInThePoolFailsOnlyItsCell() throws {
+  // Every worker crashes on the cell of seed 1 and answers the others.
+  let crashHex = job(seed: 1).id.hex
+  let done = #"{"event":"done","status":"diverged","steps":3}"#
+  let stub = try StubWorker(
+    """
+    while read line; do
+      case "$line" in *\(crashHex)*) kill -SEGV $$ ;; esac
+      echo '\(done)'
+    done
+    """)
+  defer { stub.cleanup() }
+  let jobs = (1...3).map { job(seed: UInt64($0)) }
+  let state = RunState(jobs: jobs)
+  runJobs(
+    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
+    state: state
+  ) { _ in }
+  let results = state.allResults()
+  #expect(
+    results[jobs[0].id]
+      == .failed("worker crashed (killed by signal 11 (SIGSEGV: Segmentation fault))"))
+  #expect(results[jobs[1].id] == .diverged)
+  #expect(results[jobs[2].id] == .diverged)
+  #expect(state.snapshot().failed == 1)
+}
+
+@Test func aSlowCellDoesNotHoldBackTheOtherSlot() throws {
+  // The slow cell finishes only once the three others are done, which can happen only if the
+  // other slot keeps taking cells while it runs: no timing is assumed.
+  let slowHex = job(seed: 1).id.hex
+  let done = #"{"event":"done","status":"ok","steps":3}"#
+  let stub = try StubWorker(
+    """
+    dir=$(dirname "$0")
+    while read line; do
+      case "$line" in
+        *\(slowHex)*)
+          while [ "$(ls "$dir" | grep -c '^fast-')" -lt 3 ]; do sleep 0.05; done ;;
+        *) : > "$dir/fast-$(printf '%s' "$line" | cksum | cut -d' ' -f1)" ;;
+      esac
+      echo '\(done)'
+    done
+    """)
+  defer { stub.cleanup() }
+  let jobs = (1...4).map { job(seed: UInt64($0)) }
+  let state = RunState(jobs: jobs)
+  runJobs(
+    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
+    state: state
+  ) { _ in }
+  #expect(state.allResults().count == 4)
+  #expect(state.allResults().values.allSatisfy { $0 == .ok })
+}
