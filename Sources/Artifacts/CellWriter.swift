@@ -1,5 +1,5 @@
 // Streams one cell's step records into `cells/<id>.ndjson.gz` and commits the cell by writing
-// `cells/<id>.json` last; plus the in-memory encoding used by reruns and the resume check.
+// `cells/<id>.json` last; plus the done check.
 
 import CanonicalJSON
 import Crypto
@@ -137,23 +137,6 @@ public final class CellWriter {
       unlink(temporaryPath)
       done = true
     }
-  }
-
-  /// The NDJSON bytes and the gzip file of `records`, exactly as a `CellWriter` writes them, in
-  /// memory (for reruns that compare without touching stored artifacts).
-  public static func encode(records: [StepRecord], track: [Loss]) throws(ArtifactsError) -> (
-    ndjson: [UInt8], gzip: [UInt8]
-  ) {
-    let writer = try GzipWriter()
-    var ndjson: [UInt8] = []
-    var compressed: [UInt8] = []
-    for record in records {
-      let line = Array(ndjsonLine(record, track: track).utf8)
-      ndjson += line
-      compressed += try writer.write(line)
-    }
-    compressed += try writer.finish()
-    return (ndjson, compressed)
   }
 }
 

@@ -264,7 +264,7 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
           "records hash to \(content.prefix(12)), manifest records "
           + "\(manifest.ndjsonSHA256.prefix(12))"))
   }
-  let lines = ndjson.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+  let lines = StepLogCodec.lines(ofNDJSON: ndjson)
   let count = lines.last?.isEmpty == true ? lines.count - 1 : lines.count
   if count != manifest.records {
     problems.append(
@@ -278,7 +278,7 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
         kind: .statusMismatch,
         file: logPath.replacingOccurrences(of: ".ndjson.gz", with: ".json"), message: problem))
   }
-  if let metrics = metrics(ofNDJSON: lines) {
+  if let metrics = StepLogCodec.metrics(ofLines: lines) {
     let differences = metricDifferences(manifest.metrics, metrics, tolerance: 0)
     if !differences.isEmpty {
       let text = differences.map { "\($0.field) manifest \($0.a.text), records \($0.b.text)" }
@@ -294,7 +294,9 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
 
 /// Why the manifest's status and steps disagree with what the step log shows, or nil.
 func statusProblem(_ manifest: CellManifest, lines: [ArraySlice<UInt8>]) -> String? {
-  guard let derived = runStatus(ofNDJSON: lines), let last = lastStep(lines) else { return nil }
+  guard let derived = StepLogCodec.runStatus(ofLines: lines),
+    let last = StepLogCodec.lastStep(ofLines: lines)
+  else { return nil }
   let claimed =
     "status \(manifest.status)" + (manifest.divergedStep.map { " at step \($0)" } ?? "")
     + ", steps_run \(manifest.stepsRun)"
@@ -313,71 +315,6 @@ func statusProblem(_ manifest: CellManifest, lines: [ArraySlice<UInt8>]) -> Stri
     return last != claimedStep || visible
       ? "\(claimed), but the records end at step \(last) with finite values" : nil
   }
-}
-
-/// The status a step log shows: diverged at its last step when that record holds a null loss or
-/// gradient norm (a non-finite value), else ok; nil when it has no readable last line.
-func runStatus(ofNDJSON lines: [ArraySlice<UInt8>]) -> RunStatus? {
-  guard let line = lines.last(where: { !$0.isEmpty }),
-    let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
-    let step = fields["step"]?.intValue
-  else { return nil }
-  let nonFinite = fields.contains { key, value in
-    (key.hasPrefix("loss_") || key.hasPrefix("grad_")) && value.isNull
-  }
-  return nonFinite ? .diverged(step: step) : .ok
-}
-
-/// The step of the last line of a step log.
-func lastStep(_ lines: [ArraySlice<UInt8>]) -> Int? {
-  guard let line = lines.last(where: { !$0.isEmpty }) else { return nil }
-  return (try? JSONValue(parsing: Array(line)))?["step"]?.intValue
-}
-
-/// The metrics of a step log's lines, read from the numbers as written (the tracked losses are
-/// the `loss_<name>` keys of the last line), or nil when a line does not parse.
-func metrics(ofNDJSON lines: [ArraySlice<UInt8>]) -> CellMetrics? {
-  var metrics = CellMetrics()
-  var last: [String: JSONValue]?
-  let lastIndex = lines.lastIndex { !$0.isEmpty }
-  for (index, line) in lines.enumerated() where !line.isEmpty {
-    // Only eval lines and the last line hold metrics: skip parsing the others (a paper cell has
-    // 10,001 lines and 41 eval steps). The content hash vouches for the bytes of every line.
-    if index != lastIndex && !containsAccuracyKey(line) { continue }
-    guard let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
-      let step = fields["step"]?.intValue
-    else { return nil }
-    if let accuracy = fields["accuracy"] {
-      metrics.finalAccuracy = accuracy.doubleValue
-      metrics.finalAccuracyStep = step
-      if let value = accuracy.doubleValue, value > metrics.bestAccuracy ?? -.infinity {
-        metrics.bestAccuracy = value
-        metrics.bestAccuracyStep = step
-      }
-    }
-    last = fields
-  }
-  for (key, value) in last ?? [:] {
-    if key.hasPrefix("loss_") {
-      metrics.finalLosses.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
-    } else if key.hasPrefix("grad_") {
-      metrics.finalGradNorms.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
-    }
-  }
-  return metrics
-}
-
-/// Whether an NDJSON line holds the `"accuracy":` key.
-private func containsAccuracyKey(_ line: ArraySlice<UInt8>) -> Bool {
-  let key = Array(#""accuracy":"#.utf8)
-  guard line.count >= key.count else { return false }
-  var i = line.startIndex
-  let end = line.endIndex - key.count
-  while i <= end {
-    if line[i] == key[0] && line[i..<(i + key.count)].elementsEqual(key) { return true }
-    i += 1
-  }
-  return false
 }
 
 /// Which fields of a sweep-manifest entry differ from the entry of its cell manifest.

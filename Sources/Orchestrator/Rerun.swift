@@ -73,7 +73,7 @@ public func rerunCell(_ id: CellID, sweepDirectory: String, replace: Bool) throw
   var records: [StepRecord] = []
   let outcome = Trainer(config: job.config).run { records.append($0) }
   let run = timer.runSection(outcome)
-  let ndjson = try CellWriter.encode(records: records, track: job.config.track).ndjson
+  let ndjson = try StepLogCodec.encode(records: records, track: job.config.track).ndjson
   let logPath = directory.cellLog(id)
   var comparison: RecordComparison?
   var unreadable: String?

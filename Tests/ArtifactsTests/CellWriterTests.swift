@@ -31,7 +31,7 @@ import TrainingCore
     let manifest = try Self.writeCell(directory, records: records)
 
     #expect(directory.files("cells") == ["\(Self.hex).json", "\(Self.hex).ndjson.gz"])
-    let encoded = try CellWriter.encode(records: records, track: Loss.allCases)
+    let encoded = try StepLogCodec.encode(records: records, track: Loss.allCases)
     let gz = try [UInt8](
       Data(
         contentsOf: URL(fileURLWithPath: SweepDirectory(directory.path).cellLog(testID(Self.hex)))
