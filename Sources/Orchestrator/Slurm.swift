@@ -298,27 +298,22 @@ private func resolveCommand(_ command: String) throws -> String {
 private func runSbatch(
   _ executable: String, arguments: [String], script: String
 ) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  let stdout = Pipe()
-  let stderr = Pipe()
-  process.standardOutput = stdout
-  process.standardError = stderr
-  process.standardInput = FileHandle.nullDevice
+  let child: ChildProcess
   do {
-    try process.run()
-  } catch {
-    throw SlurmError.sbatchFailed(script: script, status: -1, stderr: error.localizedDescription)
+    child = try ChildProcess(
+      executable: executable, arguments: arguments, captureStandardError: true)
+  } catch OrchestratorError.cannotStartWorker(let why) {
+    throw SlurmError.sbatchFailed(script: script, status: -1, stderr: why)
   }
+  child.closeInput()
   // sbatch prints a line or two, far below a pipe's buffer, so reading one pipe after the
   // other cannot block the child.
-  let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-    throw SlurmError.sbatchFailed(
-      script: script, status: process.terminationStatus, stderr: errors)
+  let output = String(decoding: readToEnd(child.stdoutFD), as: UTF8.self)
+  let errors = child.stderrFD.map { String(decoding: readToEnd($0), as: UTF8.self) } ?? ""
+  child.wait()
+  let code = child.exitCode ?? -1
+  guard code == 0 else {
+    throw SlurmError.sbatchFailed(script: script, status: code < 0 ? -code : code, stderr: errors)
   }
   guard let id = parsableJobID(output) else {
     throw SlurmError.unexpectedOutput(script: script, output: output)

@@ -108,3 +108,28 @@ private func directoryWithRunCells() throws -> (root: String, sweep: Sweep, dire
   let status = SweepStatus(sweep: sweep, sweepDirectory: directory)
   #expect(status.states.map(\.state) == [.done, .failed])
 }
+
+@Test func theGitCommitIsFoundInACheckoutAndInAWorktree() throws {
+  let root = FileManager.default.temporaryDirectory.path + "/git-" + UUID().uuidString
+  defer { try? FileManager.default.removeItem(atPath: root) }
+  let fm = FileManager.default
+  let main = "1111111111111111111111111111111111111111"
+  let branch = "2222222222222222222222222222222222222222"
+  try fm.createDirectory(atPath: root + "/repo/.git/refs/heads", withIntermediateDirectories: true)
+  try fm.createDirectory(atPath: root + "/repo/sub", withIntermediateDirectories: true)
+  try "ref: refs/heads/main\n".write(
+    toFile: root + "/repo/.git/HEAD", atomically: true, encoding: .utf8)
+  try (main + "\n").write(
+    toFile: root + "/repo/.git/refs/heads/main", atomically: true, encoding: .utf8)
+  try "# pack-refs\n\(branch) refs/heads/wt\n".write(
+    toFile: root + "/repo/.git/packed-refs", atomically: true, encoding: .utf8)
+  #expect(gitCommit(from: root + "/repo/sub") == main)
+  // A worktree: `.git` is a file naming its git directory, whose refs live in the common one.
+  let gitdir = root + "/repo/.git/worktrees/wt"
+  try fm.createDirectory(atPath: gitdir, withIntermediateDirectories: true)
+  try fm.createDirectory(atPath: root + "/wt", withIntermediateDirectories: true)
+  try "gitdir: \(gitdir)\n".write(toFile: root + "/wt/.git", atomically: true, encoding: .utf8)
+  try "ref: refs/heads/wt\n".write(toFile: gitdir + "/HEAD", atomically: true, encoding: .utf8)
+  try "../..\n".write(toFile: gitdir + "/commondir", atomically: true, encoding: .utf8)
+  #expect(gitCommit(from: root + "/wt") == branch)
+}
