@@ -20,7 +20,7 @@ public func loadReportInput(
   do {
     manifest = try SweepManifest.load(path: sweepDirectory)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let directory = Artifacts.sweepDirectory(ofManifestPath: sweepDirectory)
   let entries = manifest.cells.sorted(by: { $0.id < $1.id })
@@ -52,7 +52,7 @@ private func loadCell(_ entry: SweepManifest.Entry, sweepDirectory directory: St
   do {
     bytes = try gunzip(contentsOf: path)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let hash = sha256Hex(bytes)
   guard hash == entry.contentSHA256 else {

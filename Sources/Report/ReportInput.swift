@@ -99,7 +99,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
   /// A report file could not be written.
   case writeFailed(path: String, reason: String)
   /// Reading the sweep's artifacts failed; the error names the file.
-  case artifacts(String)
+  case artifacts(ArtifactsError)
   /// A cell's config in the sweep manifest is not a valid canonical config.
   case badConfig(cell: String, reason: String)
   /// A step log's uncompressed bytes do not hash to the manifest's `content_sha256`.
@@ -107,7 +107,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case .artifacts(let message): message
+    case .artifacts(let error): "\(error)"
     case .badConfig(let cell, let reason): "cell \(cell): bad config in the manifest: \(reason)"
     case .contentMismatch(let path, let expected, let found):
       "\(path): content SHA-256 is \(found), the manifest says \(expected); rerun the cell"
