@@ -202,76 +202,198 @@ func tickLabel(_ ticks: Ticks, _ value: Double, x: Int, y: Int, anchor: String) 
     + "<tspan dy=\"-4\" font-size=\"8\">\(exponent)</tspan></text>\n"
 }
 
-/// Renders one figure as a standalone SVG document.
+/// The lines of a figure's panels, prepared first so each row can share one y range.
+private struct FigureLines {
+  /// Per cell (column): one line per tracked loss, in `tracked` order.
+  var grad: [[Line]] = []
+  var loss: [[Line]] = []
+  /// Per cell: its validation accuracy.
+  var accuracy: [Line] = []
+  /// The largest step any panel shows.
+  var xHigh = 1.0
+
+  init(_ spec: FigureSpec, tracked: [Loss], options: ReportOptions) {
+    for cell in spec.cells {
+      let s = cell.series
+      grad.append(
+        tracked.compactMap { loss in
+          s.gradNorms[loss].map {
+            prepare(
+              steps: s.steps, values: $0, log: true, smooth: options.smooth,
+              maxPoints: options.maxPoints, colour: colour(loss))
+          }
+        })
+      loss.append(
+        tracked.compactMap { loss in
+          s.losses[loss].map {
+            prepare(
+              steps: s.steps, values: $0, log: false, smooth: options.smooth,
+              maxPoints: options.maxPoints, colour: colour(loss))
+          }
+        })
+      let points = s.accuracy.filter { $0.value.isFinite }
+      accuracy.append(
+        Line(
+          colour: "#000000",
+          points: points.map {
+            LinePoint(step: Double($0.step), mean: $0.value, min: $0.value, max: $0.value)
+          }, banded: false))
+      xHigh = max(
+        xHigh, Double(s.steps.last ?? 0), Double(s.accuracy.last?.step ?? 0),
+        Double(cell.config.iterations - 1))
+    }
+  }
+
+  /// Whether any line is drawn as a bucketed band (the legend then explains bands).
+  var anyBand: Bool { (grad + loss).joined().contains { $0.banded } }
+}
+
+/// One legend entry placed at `x` on its row.
+private typealias LegendEntry = (label: String, colour: String, dashed: Bool, x: Int)
+
+/// The legend's entries (each tracked loss, then the accuracy line) laid out in rows that fit
+/// `width`.
+private func legendRows(tracked: [Loss], width: Int) -> [[LegendEntry]] {
+  var legend: [(label: String, colour: String, dashed: Bool)] = tracked.map {
+    (displayName($0), colour($0), false)
+  }
+  legend.append(("validation accuracy (right axis)", "#000000", true))
+  var rows: [[LegendEntry]] = [[]]
+  var cursor = marginLeft
+  for entry in legend {
+    let w = 34 + entry.label.count * 6 + 16
+    if cursor + w > width - 10 && !(rows.last?.isEmpty ?? true) {
+      rows.append([])
+      cursor = marginLeft
+    }
+    rows[rows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
+    cursor += w
+  }
+  return rows
+}
+
+/// The shared axes of a figure's panels.
+private struct FigureAxes {
+  var grad: Ticks
+  var loss: Ticks
+  var accuracy: Ticks
+  var x: Ticks
+
+  init(_ lines: FigureLines) {
+    let gradRange = range(lines.grad.flatMap { $0 })
+    let lossRange = range(lines.loss.flatMap { $0 })
+    grad = logTicks(low: gradRange?.low ?? 0, high: gradRange?.high ?? 0)
+    loss = linearTicks(low: lossRange?.low ?? 0, high: lossRange?.high ?? 1)
+    accuracy = linearTicks(low: 0, high: 1, target: 5)
+    x = linearTicks(low: 0, high: lines.xHigh, target: 4)
+  }
+}
+
+/// One panel at (`x0`, `y0`): grid, ticks, the lines clipped to it (with the accuracy line on the
+/// loss row), its frame and, on the loss row, the right accuracy axis. `clip` is a figure-wide
+/// counter for clip-path ids.
+private func panel(
+  x0: Int, y0: Int, ticks: Ticks, lines: [Line], accuracy: Line?, axes: FigureAxes,
+  firstColumn: Bool, lastColumn: Bool, clip: inout Int
+) -> String {
+  var svg = ""
+  let frame = Frame(x0: x0, y0: y0, xLow: 0, xHigh: axes.x.high, y: ticks)
+  // Grid and ticks.
+  svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
+  for v in ticks.values {
+    let y = tenths(frame.py(v))
+    svg += "<path d=\"M\(x0) \(y)h\(panelWidth)\"/>\n"
+  }
+  for v in axes.x.values {
+    let x = tenths(frame.px(v))
+    svg += "<path d=\"M\(x) \(y0)v\(panelHeight)\"/>\n"
+  }
+  svg += "</g>\n"
+  for v in ticks.values {
+    let y = frame.py(v) / 10
+    svg += "<path d=\"M\(x0 - 4) \(y)h4\" stroke=\"#555555\"/>\n"
+    if firstColumn { svg += tickLabel(ticks, v, x: x0 - 7, y: y + 4, anchor: "end") }
+  }
+  for v in axes.x.values {
+    let x = frame.px(v) / 10
+    svg += "<path d=\"M\(x) \(y0 + panelHeight)v4\" stroke=\"#555555\"/>\n"
+    svg += text(x, y0 + panelHeight + 15, axes.x.label(v))
+  }
+  svg += text(x0 + panelWidth / 2, y0 + panelHeight + 30, "iteration", size: 11)
+  // Data, clipped to the panel.
+  svg +=
+    "<clipPath id=\"c\(clip)\"><rect x=\"\(x0)\" y=\"\(y0)\" "
+    + "width=\"\(panelWidth)\" height=\"\(panelHeight)\"/></clipPath>\n"
+  svg +=
+    "<g clip-path=\"url(#c\(clip))\" fill=\"none\" stroke-width=\"1.2\" "
+    + "stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
+  clip += 1
+  for line in lines { svg += lineElements(line, frame: frame) }
+  let accuracyFrame = Frame(x0: x0, y0: y0, xLow: 0, xHigh: axes.x.high, y: axes.accuracy)
+  if let accuracy { svg += lineElements(accuracy, frame: accuracyFrame, dashed: true) }
+  svg += "</g>\n"
+  if lines.allSatisfy({ $0.points.allSatisfy { $0 == nil } }) {
+    svg += text(
+      x0 + panelWidth / 2, y0 + panelHeight / 2, "no data", size: 11,
+      extra: " fill=\"#888888\"")
+  }
+  svg +=
+    "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" "
+    + "fill=\"none\" stroke=\"#555555\"/>\n"
+  if accuracy != nil {
+    // Right axis: validation accuracy.
+    let right = x0 + panelWidth
+    for v in axes.accuracy.values {
+      let y = accuracyFrame.py(v) / 10
+      svg += "<path d=\"M\(right) \(y)h4\" stroke=\"#555555\"/>\n"
+      if lastColumn { svg += text(right + 7, y + 4, axes.accuracy.label(v), anchor: "start") }
+    }
+  }
+  return svg
+}
+
+/// The legend rows at `y`, then the note on bands when any line is bucketed.
+private func legendElements(_ rows: [[LegendEntry]], y legendY: Int, anyBand: Bool) -> String {
+  var svg = ""
+  for (rowIndex, row) in rows.enumerated() {
+    let y = legendY + rowIndex * 18
+    for entry in row {
+      svg +=
+        "<path d=\"M\(entry.x) \(y - 4)h26\" stroke=\"\(entry.colour)\" stroke-width=\"2\""
+        + (entry.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n"
+      svg += text(entry.x + 32, y, entry.label, size: 11, anchor: "start")
+    }
+  }
+  if anyBand {
+    let y = legendY + rows.count * 18
+    svg +=
+      "<rect x=\"\(marginLeft)\" y=\"\(y - 9)\" width=\"26\" height=\"8\" fill=\"#555555\" "
+      + "fill-opacity=\"0.18\"/>\n"
+    svg += text(
+      marginLeft + 32, y,
+      "long lines: mean per bucket of steps, band from bucket min to max", size: 11,
+      anchor: "start")
+  }
+  return svg
+}
+
+/// Renders one figure as a standalone SVG document: a title, a column of two panels per cell
+/// (gradient norms above, losses and accuracy below) and a legend.
 func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
   let columns = max(1, spec.cells.count)
   let plotWidth = columns * panelWidth + (columns - 1) * columnGap
   let width = max(minimumWidth, marginLeft + plotWidth + marginRight)
   let tracked = Set(spec.cells.flatMap { Array($0.series.gradNorms.keys) + $0.series.losses.keys })
     .sorted()
-
-  // Prepare every line first so each row can share one y range.
-  var gradLines: [[Line]] = []
-  var lossLines: [[Line]] = []
-  var accuracyLines: [Line] = []
-  var xHigh = 1.0
-  for cell in spec.cells {
-    let s = cell.series
-    gradLines.append(
-      tracked.compactMap { loss in
-        s.gradNorms[loss].map {
-          prepare(
-            steps: s.steps, values: $0, log: true, smooth: options.smooth,
-            maxPoints: options.maxPoints, colour: colour(loss))
-        }
-      })
-    lossLines.append(
-      tracked.compactMap { loss in
-        s.losses[loss].map {
-          prepare(
-            steps: s.steps, values: $0, log: false, smooth: options.smooth,
-            maxPoints: options.maxPoints, colour: colour(loss))
-        }
-      })
-    let accuracy = s.accuracy.filter { $0.value.isFinite }
-    accuracyLines.append(
-      Line(
-        colour: "#000000",
-        points: accuracy.map {
-          LinePoint(step: Double($0.step), mean: $0.value, min: $0.value, max: $0.value)
-        }, banded: false))
-    xHigh = max(
-      xHigh, Double(s.steps.last ?? 0), Double(s.accuracy.last?.step ?? 0),
-      Double(cell.config.iterations - 1))
-  }
-  let gradRange = range(gradLines.flatMap { $0 })
-  let lossRange = range(lossLines.flatMap { $0 })
-  let gradTicks = logTicks(low: gradRange?.low ?? 0, high: gradRange?.high ?? 0)
-  let lossTicks = linearTicks(low: lossRange?.low ?? 0, high: lossRange?.high ?? 1)
-  let accuracyTicks = linearTicks(low: 0, high: 1, target: 5)
-  let xTicks = linearTicks(low: 0, high: xHigh, target: 4)
-  let anyBand = (gradLines + lossLines).joined().contains { $0.banded }
+  let lines = FigureLines(spec, tracked: tracked, options: options)
+  let axes = FigureAxes(lines)
+  let anyBand = lines.anyBand
 
   let topRowY = marginTop
   let bottomRowY = marginTop + panelHeight + rowGap
   let legendY = bottomRowY + panelHeight + 56
-  var legend: [(label: String, colour: String, dashed: Bool)] = tracked.map {
-    (displayName($0), colour($0), false)
-  }
-  legend.append(("validation accuracy (right axis)", "#000000", true))
-  // Lay the legend out in rows that fit the width.
-  var legendRows: [[(label: String, colour: String, dashed: Bool, x: Int)]] = [[]]
-  var cursor = marginLeft
-  for entry in legend {
-    let w = 34 + entry.label.count * 6 + 16
-    if cursor + w > width - 10 && !(legendRows.last?.isEmpty ?? true) {
-      legendRows.append([])
-      cursor = marginLeft
-    }
-    legendRows[legendRows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
-    cursor += w
-  }
-  let height = legendY + legendRows.count * 18 + (anyBand ? 18 : 0) + 8
+  let legend = legendRows(tracked: tracked, width: width)
+  let height = legendY + legend.count * 18 + (anyBand ? 18 : 0) + 8
 
   var svg =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -285,7 +407,7 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
   if options.smooth > 1 { subtitle += " Smoothed, window \(options.smooth)." }
   svg += text(width / 2, 44, subtitle, size: 11)
 
-  var clipIndex = 0
+  var clip = 0
   for (column, cell) in spec.cells.enumerated() {
     let x0 = marginLeft + column * (panelWidth + columnGap)
     let diverged = cell.status == .diverged
@@ -294,71 +416,15 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
     svg += text(
       x0 + panelWidth / 2, topRowY - 9, cell.shortID + (diverged ? " · DIVERGED" : ""),
       extra: diverged ? " fill=\"#b00020\" font-weight=\"bold\"" : " fill=\"#555555\"")
-    let rows: [(y0: Int, ticks: Ticks, lines: [Line])] = [
-      (topRowY, gradTicks, gradLines[column]),
-      (bottomRowY, lossTicks, lossLines[column]),
-    ]
-    for (rowIndex, row) in rows.enumerated() {
-      let frame = Frame(x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: row.ticks)
-      // Grid and ticks.
-      svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
-      for v in row.ticks.values {
-        let y = tenths(frame.py(v))
-        svg += "<path d=\"M\(x0) \(y)h\(panelWidth)\"/>\n"
-      }
-      for v in xTicks.values {
-        let x = tenths(frame.px(v))
-        svg += "<path d=\"M\(x) \(row.y0)v\(panelHeight)\"/>\n"
-      }
-      svg += "</g>\n"
-      for v in row.ticks.values {
-        let y = frame.py(v) / 10
-        svg += "<path d=\"M\(x0 - 4) \(y)h4\" stroke=\"#555555\"/>\n"
-        if column == 0 { svg += tickLabel(row.ticks, v, x: x0 - 7, y: y + 4, anchor: "end") }
-      }
-      for v in xTicks.values {
-        let x = frame.px(v) / 10
-        svg += "<path d=\"M\(x) \(row.y0 + panelHeight)v4\" stroke=\"#555555\"/>\n"
-        svg += text(x, row.y0 + panelHeight + 15, xTicks.label(v))
-      }
-      svg += text(x0 + panelWidth / 2, row.y0 + panelHeight + 30, "iteration", size: 11)
-      // Data, clipped to the panel.
-      svg +=
-        "<clipPath id=\"c\(clipIndex)\"><rect x=\"\(x0)\" y=\"\(row.y0)\" "
-        + "width=\"\(panelWidth)\" height=\"\(panelHeight)\"/></clipPath>\n"
-      svg +=
-        "<g clip-path=\"url(#c\(clipIndex))\" fill=\"none\" stroke-width=\"1.2\" "
-        + "stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
-      clipIndex += 1
-      for line in row.lines { svg += lineElements(line, frame: frame) }
-      if rowIndex == 1 {
-        let accuracyFrame = Frame(
-          x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: accuracyTicks)
-        svg += lineElements(accuracyLines[column], frame: accuracyFrame, dashed: true)
-      }
-      svg += "</g>\n"
-      if row.lines.allSatisfy({ $0.points.allSatisfy { $0 == nil } }) {
-        svg += text(
-          x0 + panelWidth / 2, row.y0 + panelHeight / 2, "no data", size: 11,
-          extra: " fill=\"#888888\"")
-      }
-      svg +=
-        "<rect x=\"\(x0)\" y=\"\(row.y0)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" "
-        + "fill=\"none\" stroke=\"#555555\"/>\n"
-      if rowIndex == 1 {
-        // Right axis: validation accuracy.
-        let right = x0 + panelWidth
-        let accuracyFrame = Frame(
-          x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: accuracyTicks)
-        for v in accuracyTicks.values {
-          let y = accuracyFrame.py(v) / 10
-          svg += "<path d=\"M\(right) \(y)h4\" stroke=\"#555555\"/>\n"
-          if column == columns - 1 {
-            svg += text(right + 7, y + 4, accuracyTicks.label(v), anchor: "start")
-          }
-        }
-      }
-    }
+    let first = column == 0
+    let last = column == columns - 1
+    svg += panel(
+      x0: x0, y0: topRowY, ticks: axes.grad, lines: lines.grad[column], accuracy: nil,
+      axes: axes, firstColumn: first, lastColumn: last, clip: &clip)
+    svg += panel(
+      x0: x0, y0: bottomRowY, ticks: axes.loss, lines: lines.loss[column],
+      accuracy: lines.accuracy[column], axes: axes, firstColumn: first, lastColumn: last,
+      clip: &clip)
   }
   // Axis titles.
   let lastRight = marginLeft + plotWidth
@@ -367,26 +433,7 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
   svg += rotatedText(16, bottomRowY + panelHeight / 2, "loss", angle: -90)
   svg += rotatedText(
     lastRight + 52, bottomRowY + panelHeight / 2, "validation accuracy", angle: 90)
-  // Legend.
-  for (rowIndex, row) in legendRows.enumerated() {
-    let y = legendY + rowIndex * 18
-    for entry in row {
-      svg +=
-        "<path d=\"M\(entry.x) \(y - 4)h26\" stroke=\"\(entry.colour)\" stroke-width=\"2\""
-        + (entry.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n"
-      svg += text(entry.x + 32, y, entry.label, size: 11, anchor: "start")
-    }
-  }
-  if anyBand {
-    let y = legendY + legendRows.count * 18
-    svg +=
-      "<rect x=\"\(marginLeft)\" y=\"\(y - 9)\" width=\"26\" height=\"8\" fill=\"#555555\" "
-      + "fill-opacity=\"0.18\"/>\n"
-    svg += text(
-      marginLeft + 32, y,
-      "long lines: mean per bucket of steps, band from bucket min to max", size: 11,
-      anchor: "start")
-  }
+  svg += legendElements(legend, y: legendY, anyBand: anyBand)
   svg += "</svg>\n"
   return svg
 }

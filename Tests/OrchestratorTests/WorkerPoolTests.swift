@@ -135,11 +135,27 @@ private final class EventLog: @unchecked Sendable {
   }
 }
 
+/// Runs the jobs of seeds 1...`count` on `workers` slots of stub workers running `script`;
+/// the caller cleans the stub up.
+private func runOnStub(
+  _ script: String, jobs count: Int, workers: Int,
+  onEvent: @escaping @Sendable (PoolEvent) -> Void = { _ in }
+) throws -> (stub: StubWorker, jobs: [CellJob], state: RunState) {
+  let stub = try StubWorker(script)
+  let jobs = (1...count).map { job(seed: UInt64($0)) }
+  let state = RunState(jobs: jobs)
+  runJobs(
+    jobs, in: SweepDirectory(stub.directory), workers: workers, executable: stub.executable,
+    state: state, onEvent: onEvent)
+  return (stub, jobs, state)
+}
+
 @Test func aWorkerThatSaysGarbageFailsItsCellAndIsReplaced() throws {
   // The first worker answers its cell with a line that is not a message; the pool must fail
   // that cell (never skip the line and wait) and start a fresh worker for the next cell.
   let done = #"{"event":"done","status":"ok","steps":3}"#
-  let stub = try StubWorker(
+  let log = EventLog()
+  let (stub, jobs, state) = try runOnStub(
     """
     marker="$0.started"
     if [ -e "$marker" ]; then
@@ -147,14 +163,8 @@ private final class EventLog: @unchecked Sendable {
     else
       : > "$marker"; read line; echo 'this is not json'; exec sleep 60
     fi
-    """)
+    """, jobs: 2, workers: 1, onEvent: log.add)
   defer { stub.cleanup() }
-  let jobs = (1...2).map { job(seed: UInt64($0)) }
-  let state = RunState(jobs: jobs)
-  let log = EventLog()
-  runJobs(
-    jobs, in: SweepDirectory(stub.directory), workers: 1, executable: stub.executable,
-    state: state, onEvent: log.add)
   guard case .failed(let why) = state.allResults()[jobs[0].id] else {
     Issue.record("the garbage cell gave \(String(describing: state.allResults()[jobs[0].id]))")
     return
@@ -173,20 +183,14 @@ private final class EventLog: @unchecked Sendable {
   // Every worker crashes on the cell of seed 1 and answers the others.
   let crashHex = job(seed: 1).id.hex
   let done = #"{"event":"done","status":"diverged","steps":3}"#
-  let stub = try StubWorker(
+  let (stub, jobs, state) = try runOnStub(
     """
     while read line; do
       case "$line" in *\(crashHex)*) kill -SEGV $$ ;; esac
       echo '\(done)'
     done
-    """)
+    """, jobs: 3, workers: 2)
   defer { stub.cleanup() }
-  let jobs = (1...3).map { job(seed: UInt64($0)) }
-  let state = RunState(jobs: jobs)
-  runJobs(
-    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
-    state: state
-  ) { _ in }
   let results = state.allResults()
   #expect(
     results[jobs[0].id]
@@ -201,7 +205,7 @@ private final class EventLog: @unchecked Sendable {
   // other slot keeps taking cells while it runs: no timing is assumed.
   let slowHex = job(seed: 1).id.hex
   let done = #"{"event":"done","status":"ok","steps":3}"#
-  let stub = try StubWorker(
+  let (stub, _, state) = try runOnStub(
     """
     dir=$(dirname "$0")
     while read line; do
@@ -212,14 +216,8 @@ private final class EventLog: @unchecked Sendable {
       esac
       echo '\(done)'
     done
-    """)
+    """, jobs: 4, workers: 2)
   defer { stub.cleanup() }
-  let jobs = (1...4).map { job(seed: UInt64($0)) }
-  let state = RunState(jobs: jobs)
-  runJobs(
-    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
-    state: state
-  ) { _ in }
   #expect(state.allResults().count == 4)
   #expect(state.allResults().values.allSatisfy { $0 == .ok })
 }
