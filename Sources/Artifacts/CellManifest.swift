@@ -211,7 +211,7 @@ extension CellManifest {
     do {
       resolved = try id.config(verifying: config)
     } catch {
-      return [error.description]
+      return [error.message]
     }
     var problems: [String] = []
     if Int(truncatingIfNeeded: resolved.seed) != seed {

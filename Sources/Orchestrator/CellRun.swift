@@ -28,7 +28,7 @@ struct CellJob: Sendable {
 
   /// The job of cell `id` with config `canonicalConfig`, which must be that id's config
   /// (`CellID.config(verifying:)`): a worker never trains a cell under another cell's name.
-  init(id: CellID, verifying canonicalConfig: JSONValue) throws(CellID.IdentityProblem) {
+  init(id: CellID, verifying canonicalConfig: JSONValue) throws(SweepSpecError) {
     self.init(
       id: id, config: try id.config(verifying: canonicalConfig), canonicalConfig: canonicalConfig)
   }

@@ -67,7 +67,7 @@ public func rerunCell(_ id: CellID, sweepDirectory: String, replace: Bool) throw
     job = try CellJob(id: id, verifying: manifest.config)
   } catch {
     throw OrchestratorError.cellIdentity(
-      id: id.short, directory: sweepDirectory, problem: "\(error)")
+      id: id.short, directory: sweepDirectory, problem: error.message)
   }
   let timer = RunTimer()
   var records: [StepRecord] = []

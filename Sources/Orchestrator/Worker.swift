@@ -115,7 +115,7 @@ private func serve(_ line: String, parent: pid_t) -> WorkerMessage {
     do {
       job = try CellJob(id: id, verifying: config)
     } catch {
-      throw OrchestratorError.protocolError("job for cell \(id.short): \(error)")
+      throw OrchestratorError.protocolError("job for cell \(id.short): \(error.message)")
     }
     crashForTestsIfAsked(id.hex)
     var lastReport = ContinuousClock.now

@@ -45,33 +45,29 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension CellID {
-  /// Why a canonical config is not the config of a cell id (SweepSpec's one identity check).
-  public struct IdentityProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
-  }
-
   /// The config a cell with this id trains, read from `canonicalConfig` and checked: it must be
   /// a complete, valid canonical config (as `Parameters.canonical` writes it) whose hash is this
   /// id. The one check of a cell's identity, shared by the done check, `sweep verify`, the
   /// workers of `sweep run` and `sweep rerun`.
-  public func config(verifying canonicalConfig: JSONValue) throws(IdentityProblem)
+  /// Throws `notTheCellsConfig` saying why not.
+  public func config(verifying canonicalConfig: JSONValue) throws(SweepSpecError)
     -> TrainingConfig
   {
     let resolved: TrainingConfig
     do {
       resolved = try Parameters.config(fromCanonical: canonicalConfig)
     } catch {
-      throw IdentityProblem(description: "its config is not a valid config: \(error.message)")
+      throw .notTheCellsConfig(self, reason: "its config is not a valid config: \(error.message)")
     }
     if Parameters.canonical(resolved) != canonicalConfig {
-      throw IdentityProblem(
-        description: "its config is not in canonical form (a value was edited)")
+      throw .notTheCellsConfig(
+        self, reason: "its config is not in canonical form (a value was edited)")
     }
     let expected = CellID(config: resolved)
     if expected != self {
-      throw IdentityProblem(
-        description:
-          "its id is not the hash of its config (the config hashes to \(expected.short))")
+      throw .notTheCellsConfig(
+        self,
+        reason: "its id is not the hash of its config (the config hashes to \(expected.short))")
     }
     return resolved
   }
@@ -82,7 +78,7 @@ extension CellID {
       _ = try config(verifying: canonicalConfig)
       return nil
     } catch {
-      return error.description
+      return error.message
     }
   }
 }
