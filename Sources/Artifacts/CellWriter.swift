@@ -191,8 +191,8 @@ public func checkCell(_ id: CellID, in directory: SweepDirectory, deep: Bool = f
   }
   guard digest.hex == manifest.gzipSHA256 && digest.bytes == manifest.gzipBytes else {
     return .damaged(
-      "its step log has sha256 \(digest.hex.prefix(12)), the manifest records "
-        + "\(manifest.gzipSHA256.prefix(12))")
+      "its step log has sha256 \(shortHex(digest.hex)), the manifest records "
+        + "\(shortHex(manifest.gzipSHA256))")
   }
   if deep, let problem = verifyCell(manifest, logPath: logPath).first {
     return .damaged("\(problem.kind.rawValue): \(problem.message)")

@@ -217,7 +217,7 @@ public struct LogDiff: Sendable, Equatable {
     out += "\(compared.count - differing.count) the same, \(differ) differ, \(problems) unreadable"
     out += " (tolerance \(tolerance.description))\n"
     for cell in differing {
-      let short = String(cell.id.prefix(12))
+      let short = shortHex(cell.id)
       if let problem = cell.problem {
         out += "  \(short)  unreadable: \(problem)\n"
         continue

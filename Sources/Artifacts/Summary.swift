@@ -3,6 +3,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// Summary tables of a sweep manifest. Every number has a fixed format (accuracies to 4
@@ -174,7 +175,7 @@ public struct Summary: Sendable {
         true, false, true, true, true,
       ]
     let rows = self.rows.map { (row) -> [String] in
-      var fields: [String] = [String(row.id.prefix(12)), row.loss]
+      var fields: [String] = [shortHex(row.id), row.loss]
       fields.append(row.theta.map(JSONValue.numberText) ?? "—")
       fields.append(row.batchNorm.map { $0 ? "true" : "false" } ?? "—")
       fields.append(row.optimizer)
@@ -220,7 +221,7 @@ public struct Summary: Sendable {
 
   var missingNote: String {
     "\(missing.count) planned cell\(missing.count == 1 ? "" : "s") without valid artifacts: "
-      + missing.map { String($0.prefix(12)) }.joined(separator: ", ")
+      + missing.map { shortHex($0) }.joined(separator: ", ")
   }
 
   func columnLabel(_ column: Column) -> String {

@@ -45,7 +45,7 @@ public struct SweepManifest: Sendable, Equatable {
     }
 
     /// The first 12 hex digits of the id.
-    public var shortID: String { String(id.prefix(12)) }
+    public var shortID: String { shortHex(id) }
 
     /// The entry as it appears in `cells` of manifest.json.
     public var json: JSONValue {

@@ -91,7 +91,7 @@ public func verifySweep(
       problems.append(
         VerifyProblem(
           kind: .missingCell, file: sweepPath,
-          message: "cell \(hex.prefix(12)) is listed as missing; `sweep run` computes it"))
+          message: "cell \(shortHex(hex)) is listed as missing; `sweep run` computes it"))
     }
   }
   for entry in sweep.cells {
@@ -235,8 +235,8 @@ func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
       VerifyProblem(
         kind: .gzipMismatch, file: logPath,
         message:
-          "\(stored.count) bytes with sha256 \(digest.prefix(12)), manifest records "
-          + "\(manifest.gzipBytes) bytes with sha256 \(manifest.gzipSHA256.prefix(12))"))
+          "\(stored.count) bytes with sha256 \(shortHex(digest)), manifest records "
+          + "\(manifest.gzipBytes) bytes with sha256 \(shortHex(manifest.gzipSHA256))"))
   }
   let ndjson: [UInt8]
   do {
@@ -261,8 +261,8 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
       VerifyProblem(
         kind: .contentMismatch, file: logPath,
         message:
-          "records hash to \(content.prefix(12)), manifest records "
-          + "\(manifest.ndjsonSHA256.prefix(12))"))
+          "records hash to \(shortHex(content)), manifest records "
+          + "\(shortHex(manifest.ndjsonSHA256))"))
   }
   let lines = StepLogCodec.lines(ofNDJSON: ndjson)
   let count = lines.last?.isEmpty == true ? lines.count - 1 : lines.count
@@ -326,12 +326,12 @@ func entryDifferences(_ listed: SweepManifest.Entry, _ actual: SweepManifest.Ent
   }
   if listed.contentSHA256 != actual.contentSHA256 {
     out.append(
-      "content_sha256 \(listed.contentSHA256.prefix(12)), cell manifest "
-        + "\(actual.contentSHA256.prefix(12))")
+      "content_sha256 \(shortHex(listed.contentSHA256)), cell manifest "
+        + "\(shortHex(actual.contentSHA256))")
   }
   if listed.gzipSHA256 != actual.gzipSHA256 {
     out.append(
-      "gzip_sha256 \(listed.gzipSHA256.prefix(12)), cell manifest \(actual.gzipSHA256.prefix(12))")
+      "gzip_sha256 \(shortHex(listed.gzipSHA256)), cell manifest \(shortHex(actual.gzipSHA256))")
   }
   if listed.records != actual.records {
     out.append("records \(listed.records), cell manifest \(actual.records)")

@@ -2,6 +2,7 @@
 // of every tracked loss on top (log axis), tracked losses plus validation accuracy below.
 
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// One figure to draw: the cells that share every parameter but the training loss.
@@ -42,7 +43,7 @@ func figureSpecs(_ input: ReportInput) -> [FigureSpec] {
     var unique: [ReportCell] = []
     for cell in cells where unique.last?.config.loss != cell.config.loss { unique.append(cell) }
     var name = figureFileName(key, extraKeys: extraKeys)
-    if used.contains(name) { name = "fig-" + String(unique[0].id.prefix(12)) + ".svg" }
+    if used.contains(name) { name = "fig-" + shortHex(unique[0].id) + ".svg" }
     used.insert(name)
     specs.append(
       FigureSpec(fileName: name, title: figureTitle(key, extraKeys: extraKeys), cells: unique))

@@ -1,6 +1,7 @@
 // The report page: overview of final accuracies against the majority baseline, the claims
 // table, every figure and a per-cell table. Static HTML with inline CSS, no JavaScript.
 
+import SweepSpec
 import TrainingCore
 
 private let style = """
@@ -56,7 +57,7 @@ func renderIndex(
   h += cellTable(cells)
   if !input.missingIDs.isEmpty {
     h += "<p>Planned cells with no artifacts (\(input.missingIDs.count)): "
-    h += input.missingIDs.sorted().map { "<code>\(escapeMarkup(String($0.prefix(12))))</code>" }
+    h += input.missingIDs.sorted().map { "<code>\(escapeMarkup(shortHex($0)))</code>" }
       .joined(separator: ", ")
     h += "</p>\n"
   }

@@ -2,6 +2,7 @@
 // that shape the figures and the claims check.
 
 import Artifacts
+import SweepSpec
 import TrainingCore
 
 /// One validation-accuracy measurement.
@@ -54,7 +55,7 @@ public struct ReportCell: Sendable, Equatable {
   }
 
   /// The first twelve characters of the id, as the rest of the tool shows ids.
-  public var shortID: String { String(id.prefix(12)) }
+  public var shortID: String { shortHex(id) }
 
   /// Final validation accuracy, unless the cell is missing.
   public var finalAccuracy: Double? { status == .missing ? nil : series.finalAccuracy }

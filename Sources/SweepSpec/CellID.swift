@@ -12,7 +12,7 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
   public let hex: String
 
   /// The first 12 hex digits, for tables and messages.
-  public var short: String { String(hex.prefix(12)) }
+  public var short: String { shortHex(hex) }
 
   public var description: String { short }
 
@@ -82,6 +82,9 @@ extension CellID {
     }
   }
 }
+
+/// The first 12 digits of an id or a hash: how tables and messages show them.
+public func shortHex(_ hex: some StringProtocol) -> String { String(hex.prefix(12)) }
 
 /// Lowercase hexadecimal digits of `bytes`: the one hex encoder of ids and content hashes.
 public func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
