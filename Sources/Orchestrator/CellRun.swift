@@ -105,12 +105,12 @@ struct RunTimer {
 }
 
 /// The machine's host name, for run sections.
-public func hostName() -> String {
+func hostName() -> String {
   ProcessInfo.processInfo.hostName
 }
 
 /// A UTC timestamp like 2026-11-29T04:00:00Z.
-public func iso8601(_ date: Date) -> String {
+func iso8601(_ date: Date) -> String {
   let formatter = ISO8601DateFormatter()
   formatter.timeZone = TimeZone(identifier: "UTC")
   return formatter.string(from: date)

@@ -6,7 +6,7 @@ import SweepSpec
 import TrainingCore
 
 /// Sweep directories under a results root: the folders holding a cells/ folder.
-public func sweepDirectories(under root: String) throws -> [String] {
+func sweepDirectories(under root: String) throws -> [String] {
   let fm = FileManager.default
   guard let names = try? fm.contentsOfDirectory(atPath: root) else {
     throw OrchestratorError.notASweepDirectory(root)
