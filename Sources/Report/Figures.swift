@@ -216,22 +216,18 @@ private struct FigureLines {
   init(_ spec: FigureSpec, tracked: [Loss], options: ReportOptions) {
     for cell in spec.cells {
       let s = cell.series
-      grad.append(
+      /// One line per tracked loss that has `values`.
+      func lines(_ values: [Loss: [Float?]], log: Bool) -> [Line] {
         tracked.compactMap { loss in
-          s.gradNorms[loss].map {
+          values[loss].map {
             prepare(
-              steps: s.steps, values: $0, log: true, smooth: options.smooth,
+              steps: s.steps, values: $0, log: log, smooth: options.smooth,
               maxPoints: options.maxPoints, colour: colour(loss))
           }
-        })
-      loss.append(
-        tracked.compactMap { loss in
-          s.losses[loss].map {
-            prepare(
-              steps: s.steps, values: $0, log: false, smooth: options.smooth,
-              maxPoints: options.maxPoints, colour: colour(loss))
-          }
-        })
+        }
+      }
+      grad.append(lines(s.gradNorms, log: true))
+      loss.append(lines(s.losses, log: false))
       let points = s.accuracy.filter { $0.value.isFinite }
       accuracy.append(
         Line(
@@ -250,27 +246,43 @@ private struct FigureLines {
 }
 
 /// One legend entry placed at `x` on its row.
-private typealias LegendEntry = (label: String, colour: String, dashed: Bool, x: Int)
+typealias LegendEntry = (label: String, colour: String, dashed: Bool, x: Int)
 
-/// The legend's entries (each tracked loss, then the accuracy line) laid out in rows that fit
-/// `width`.
-private func legendRows(tracked: [Loss], width: Int) -> [[LegendEntry]] {
-  var legend: [(label: String, colour: String, dashed: Bool)] = tracked.map {
-    (displayName($0), colour($0), false)
-  }
-  legend.append(("validation accuracy (right axis)", "#000000", true))
+/// Legend entries laid out in rows that fit `width`, each row starting at `left`; shared by
+/// every kind of figure.
+func legendLayout(
+  _ entries: [(label: String, colour: String, dashed: Bool)], width: Int, left: Int
+) -> [[LegendEntry]] {
   var rows: [[LegendEntry]] = [[]]
-  var cursor = marginLeft
-  for entry in legend {
+  var cursor = left
+  for entry in entries {
     let w = 34 + entry.label.count * 6 + 16
     if cursor + w > width - 10 && !(rows.last?.isEmpty ?? true) {
       rows.append([])
-      cursor = marginLeft
+      cursor = left
     }
     rows[rows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
     cursor += w
   }
   return rows
+}
+
+/// The legend of a figure: each tracked loss, then the accuracy line.
+private func legendRows(tracked: [Loss], width: Int) -> [[LegendEntry]] {
+  var legend: [(label: String, colour: String, dashed: Bool)] = tracked.map {
+    (displayName($0), colour($0), false)
+  }
+  legend.append(("validation accuracy (right axis)", "#000000", true))
+  return legendLayout(legend, width: width, left: marginLeft)
+}
+
+/// The opening of a standalone SVG document: its size, title and white background.
+func svgDocumentStart(width: Int, height: Int, title: String) -> String {
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+    + "viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
+    + "<title>\(escapeMarkup(title))</title>\n"
+    + "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
 }
 
 /// The shared axes of a figure's panels.
@@ -333,14 +345,9 @@ private func panel(
   let accuracyFrame = Frame(x0: x0, y0: y0, xLow: 0, xHigh: axes.x.high, y: axes.accuracy)
   if let accuracy { svg += lineElements(accuracy, frame: accuracyFrame, dashed: true) }
   svg += "</g>\n"
-  if lines.allSatisfy({ $0.points.allSatisfy { $0 == nil } }) {
-    svg += text(
-      x0 + panelWidth / 2, y0 + panelHeight / 2, "no data", size: 11,
-      extra: " fill=\"#888888\"")
-  }
-  svg +=
-    "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" "
-    + "fill=\"none\" stroke=\"#555555\"/>\n"
+  svg += panelFrame(
+    x0: x0, y0: y0, width: panelWidth, height: panelHeight,
+    empty: lines.allSatisfy { $0.points.allSatisfy { $0 == nil } })
   if accuracy != nil {
     // Right axis: validation accuracy.
     let right = x0 + panelWidth
@@ -353,8 +360,20 @@ private func panel(
   return svg
 }
 
+/// A panel's "no data" note (when `empty`) and its frame, shared by every kind of figure.
+func panelFrame(x0: Int, y0: Int, width: Int, height: Int, empty: Bool) -> String {
+  var svg = ""
+  if empty {
+    svg += text(x0 + width / 2, y0 + height / 2, "no data", size: 11, extra: " fill=\"#888888\"")
+  }
+  svg +=
+    "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(width)\" height=\"\(height)\" "
+    + "fill=\"none\" stroke=\"#555555\"/>\n"
+  return svg
+}
+
 /// The legend rows at `y`, then the note on bands when any line is bucketed.
-private func legendElements(_ rows: [[LegendEntry]], y legendY: Int, anyBand: Bool) -> String {
+func legendElements(_ rows: [[LegendEntry]], y legendY: Int, anyBand: Bool) -> String {
   var svg = ""
   for (rowIndex, row) in rows.enumerated() {
     let y = legendY + rowIndex * 18
@@ -396,12 +415,7 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
   let legend = legendRows(tracked: tracked, width: width)
   let height = legendY + legend.count * 18 + (anyBand ? 18 : 0) + 8
 
-  var svg =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
-    + "viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
-    + "<title>\(escapeMarkup(spec.title))</title>\n"
-    + "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
+  var svg = svgDocumentStart(width: width, height: height, title: spec.title)
   svg += text(width / 2, 24, spec.title, size: 15, extra: " font-weight=\"bold\"")
   var subtitle = "Top: global gradient norm of each tracked loss. Bottom: tracked losses, "
   subtitle += "validation accuracy dashed."
