@@ -1,6 +1,7 @@
-// A child process with pipes to its stdin and stdout, started with posix_spawn. Foundation's
-// Process takes tens of milliseconds per start here, which alone would exceed the orchestration
-// budget on short sweeps.
+// A child process with pipes to its stdin and stdout (and optionally stderr), started with
+// posix_spawn: the one way this tool starts processes (workers, sbatch). Foundation's Process
+// takes tens of milliseconds per start here, which alone would exceed the orchestration budget
+// on short sweeps, and it cannot make every pipe end close-on-exec before a concurrent spawn.
 import Foundation
 
 /// A running child process whose stdin and stdout are pipes owned by this object.
@@ -10,12 +11,14 @@ final class ChildProcess {
   let stdinFD: Int32
   /// Read end of the child's stdout.
   let stdoutFD: Int32
+  /// Read end of the child's stderr when it is captured (else the child inherits ours).
+  let stderrFD: Int32?
   private var status: Int32?
 
-  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited. The
-  /// environment is this process's with `SWIFT_BACKTRACE=enable=no`, so that a crashing child
-  /// dies at once instead of being held alive by Swift's backtracer.
-  init(executable: String, arguments: [String]) throws {
+  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited unless
+  /// `captureStandardError`. The environment is this process's with `SWIFT_BACKTRACE=enable=no`,
+  /// so that a crashing child dies at once instead of being held alive by Swift's backtracer.
+  init(executable: String, arguments: [String], captureStandardError: Bool = false) throws {
     // Every pipe end is close-on-exec before any other spawn can see it: slots spawn
     // concurrently, and an end leaked into a sibling worker would keep a dead worker's pipe
     // open until the sibling exits. Glibc's module does not export pipe2, so pipe + FD_CLOEXEC
@@ -25,8 +28,18 @@ final class ChildProcess {
     defer { spawnLock.unlock() }
     let toChild = try makePipe()
     let fromChild: (read: Int32, write: Int32)
+    var errorsFromChild: (read: Int32, write: Int32)?
     do {
       fromChild = try makePipe()
+      if captureStandardError {
+        do {
+          errorsFromChild = try makePipe()
+        } catch {
+          close(fromChild.read)
+          close(fromChild.write)
+          throw error
+        }
+      }
     } catch {
       close(toChild.read)
       close(toChild.write)
@@ -38,6 +51,9 @@ final class ChildProcess {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, toChild.read, STDIN_FILENO)
     posix_spawn_file_actions_adddup2(&actions, fromChild.write, STDOUT_FILENO)
+    if let errorsFromChild {
+      posix_spawn_file_actions_adddup2(&actions, errorsFromChild.write, STDERR_FILENO)
+    }
     closeInheritedDescriptors(&actions)
 
     let argv = ([executable] + arguments).map { strdup($0) }
@@ -57,15 +73,18 @@ final class ChildProcess {
     }
     close(toChild.read)
     close(fromChild.write)
+    if let errorsFromChild { close(errorsFromChild.write) }
     guard spawned == 0 else {
       close(toChild.write)
       close(fromChild.read)
+      if let errorsFromChild { close(errorsFromChild.read) }
       throw OrchestratorError.cannotStartWorker(
         "\(executable): \(String(cString: strerror(spawned)))")
     }
     pid = child
     stdinFD = toChild.write
     stdoutFD = fromChild.read
+    stderrFD = errorsFromChild?.read
   }
 
   /// Writes all of `bytes` to the child's stdin; false when the child has gone.
@@ -93,13 +112,34 @@ final class ChildProcess {
       while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
       status = raw
       close(stdoutFD)
+      if let stderrFD { close(stderrFD) }
     }
     return describeExit(status ?? 0)
+  }
+
+  /// After `wait`: the exit code when the child exited, or the signal's number (negated) when
+  /// it was killed by one.
+  var exitCode: Int32? {
+    guard let status else { return nil }
+    let signal = status & 0x7F
+    return signal != 0 ? -signal : (status >> 8) & 0xFF
   }
 
   /// Kills the child with SIGKILL (it is reaped by `wait`).
   func kill() {
     if status == nil { _ = Glibc.kill(pid, SIGKILL) }
+  }
+}
+
+/// Everything the child writes to `fd` until it closes it.
+func readToEnd(_ fd: Int32) -> [UInt8] {
+  var out: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 4096)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { return out }
+    out.append(contentsOf: chunk[0..<n])
   }
 }
 

@@ -25,7 +25,7 @@ public struct RunOptions: Sendable {
 public struct RunReport: Sendable {
   public var sweepDirectory: String
   public var plan: Plan
-  public var results: [String: CellResult]
+  public var results: [CellID: CellResult]
   /// The assembled manifest and summary (unsharded runs that finished; shards are merged by
   /// `sweep merge`).
   public var merge: MergeResult?
@@ -44,7 +44,7 @@ public struct RunReport: Sendable {
   public var doneCount: Int {
     plan.cells.filter { planned in
       if planned.done { return true }
-      switch results[planned.cell.id.hex] {
+      switch results[planned.cell.id] {
       case .ok, .diverged: return true
       default: return false
       }
@@ -65,10 +65,9 @@ public func runSweep(
 ) throws -> RunReport {
   signal(SIGPIPE, SIG_IGN)
   if let shard = options.shard { try shard.check(cellCount: sweep.cells.count) }
-  let sweepDirectory = "\(resultsRoot)/\(sweep.name)"
-  let lockDirectory =
-    options.shard.map { "\(sweepDirectory)/.locks/shard-\($0.index)-of-\($0.count)" }
-    ?? sweepDirectory
+  let directory = SweepDirectory(resultsRoot: resultsRoot, sweepName: sweep.name)
+  let sweepDirectory = directory.path
+  let lockDirectory = directory.lockDirectory(shard: options.shard.map { ($0.index, $0.count) })
   func diskFull(_ error: ArtifactsError, done: Int? = nil) -> OrchestratorError {
     let plan = Plan(
       sweep: sweep, sweepDirectory: sweepDirectory, shard: options.shard, jobs: options.jobs)
@@ -86,11 +85,11 @@ public func runSweep(
   }
   let lock = try guardingDiskFull { () throws(ArtifactsError) in
     let lock = try ResultsLock(directory: lockDirectory)
-    try createDirectories("\(sweepDirectory)/cells")
+    try createDirectories(directory.cells)
     return lock
   }
   defer { lock.release() }
-  removeAbandonedTemporaryFiles(in: "\(sweepDirectory)/cells")
+  removeAbandonedTemporaryFiles(in: directory.cells)
   removeAbandonedTemporaryFiles(in: sweepDirectory)
 
   let plan = Plan(
@@ -104,9 +103,7 @@ public func runSweep(
   try guardingDiskFull { () throws(ArtifactsError) in
     try resolved?.write(to: sweepDirectory)
   }
-  let jobs = plan.pending.map {
-    CellJob(hex: $0.cell.id.hex, config: $0.cell.config, canonicalConfig: $0.cell.canonicalConfig)
-  }
+  let jobs = plan.pending.map { CellJob($0.cell) }
   let doneBefore = plan.cells.count - jobs.count
   let scope = options.shard.map { " (shard \($0): \(plan.cells.count) cells)" } ?? ""
   let workers = max(1, min(options.jobs, jobs.count))
@@ -125,11 +122,10 @@ public func runSweep(
     let finished = DispatchSemaphore(value: 0)
     let thread = Thread {
       runJobs(
-        jobs, sweepDirectory: sweepDirectory, workers: workers, executable: options.executable,
-        state: state
-      ) { job, result in
-        if case .failed(let why) = result {
-          progress.printAbove("cell \(job.hex.prefix(12)) failed: \(why)")
+        jobs, in: directory, workers: workers, executable: options.executable, state: state
+      ) { event in
+        if case .finished(let job, .failed(let why)) = event {
+          progress.printAbove("cell \(job.id.short) failed: \(why)")
         }
       }
       finished.signal()

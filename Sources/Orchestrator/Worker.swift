@@ -6,17 +6,85 @@ import Foundation
 import SweepSpec
 import TrainingCore
 
-/// Messages between `sweep run` and its workers, one JSON object per line.
+/// Messages between `sweep run` and its workers, one canonical JSON object per line; this is
+/// the one place they are encoded (`line`) and decoded (`init(line:)`).
 ///
-/// Parent to worker: `{"dir": DIR, "id": HEX, "config": {...canonical config...}}`.
+/// Parent to worker: `{"config":{...canonical config...},"dir":DIR,"id":HEX}`.
 /// Worker to parent: `{"event":"progress","step":N}` (at most a few per second),
 /// then `{"event":"done","status":"ok"|"diverged","steps":N}` or `{"event":"error","message":M}`
-/// (with `"disk_full": PATH` when the cell could not be written because the disk is full).
-enum WorkerMessage {
-  static func job(directory: String, job: CellJob) -> String {
-    JSONValue.object([
-      "dir": .string(directory), "id": .string(job.hex), "config": job.canonicalConfig,
-    ]).canonicalText
+/// (with `"disk_full":PATH` when the cell could not be written because the disk is full).
+enum WorkerMessage: Sendable, Equatable {
+  case job(directory: String, id: CellID, config: JSONValue)
+  case progress(step: Int)
+  case done(status: CellStatus, steps: Int)
+  case error(message: String, diskFull: String?)
+
+  /// The message of a job for `directory`.
+  static func job(_ job: CellJob, in directory: SweepDirectory) -> WorkerMessage {
+    .job(directory: directory.path, id: job.id, config: job.canonicalConfig)
+  }
+
+  /// The message as one line of canonical JSON, without its newline.
+  var line: String {
+    let json: JSONValue
+    switch self {
+    case .job(let directory, let id, let config):
+      json = .object(["dir": .string(directory), "id": .string(id.hex), "config": config])
+    case .progress(let step):
+      json = .object(["event": .string("progress"), "step": JSONValue(int: step)])
+    case .done(let status, let steps):
+      json = .object([
+        "event": .string("done"), "status": .string(status.rawValue),
+        "steps": JSONValue(int: steps),
+      ])
+    case .error(let message, let diskFull):
+      var members: [String: JSONValue] = ["event": .string("error"), "message": .string(message)]
+      if let diskFull { members["disk_full"] = .string(diskFull) }
+      json = .object(members)
+    }
+    return json.canonicalText
+  }
+
+  /// Reads one line; anything that is not exactly one of the messages is a protocol error.
+  init(line: String) throws(OrchestratorError) {
+    guard let json = try? JSONValue(parsing: line), json.objectValue != nil else {
+      throw .protocolError("not a JSON object: \(WorkerMessage.quoted(line))")
+    }
+    func bad() -> OrchestratorError {
+      .protocolError("not a worker message: \(WorkerMessage.quoted(line))")
+    }
+    guard let event = json["event"] else {
+      guard let directory = json["dir"]?.stringValue, let hex = json["id"]?.stringValue,
+        let config = json["config"]
+      else { throw .protocolError("bad job line: \(line)") }
+      guard let id = CellID(hex: hex), id.hex == hex else {
+        throw .protocolError("bad job line: \(line)")
+      }
+      self = .job(directory: directory, id: id, config: config)
+      return
+    }
+    switch event.stringValue {
+    case "progress":
+      guard let step = json["step"]?.intValue else { throw bad() }
+      self = .progress(step: step)
+    case "done":
+      guard let text = json["status"]?.stringValue, let status = CellStatus(rawValue: text),
+        CellStatus.recorded.contains(status), let steps = json["steps"]?.intValue
+      else { throw bad() }
+      self = .done(status: status, steps: steps)
+    case "error":
+      guard let message = json["message"]?.stringValue else { throw bad() }
+      let diskFull = json["disk_full"]
+      if let diskFull, diskFull.stringValue == nil { throw bad() }
+      self = .error(message: message, diskFull: diskFull?.stringValue)
+    default:
+      throw bad()
+    }
+  }
+
+  /// A line as messages quote it: at most 200 characters.
+  private static func quoted(_ line: String) -> String {
+    line.count > 200 ? String(line.prefix(200)).debugDescription + "…" : line.debugDescription
   }
 }
 
@@ -32,48 +100,45 @@ public func serveWorker() {
   let parent = getppid()
   while let line = readLine() {
     guard !line.isEmpty else { continue }
-    let reply: JSONValue
-    do {
-      let message = try JSONValue(parsing: line)
-      guard let dir = message["dir"]?.stringValue, let hex = message["id"]?.stringValue,
-        let configJSON = message["config"]
-      else { throw OrchestratorError.protocolError("bad job line: \(line)") }
-      if let problem = cellIdentityProblem(id: hex, config: configJSON) {
-        throw OrchestratorError.protocolError("job for cell \(hex.prefix(12)): \(problem)")
-      }
-      let config = try Parameters.config(fromCanonical: configJSON)
-      crashForTestsIfAsked(hex)
-      var lastReport = ContinuousClock.now
-      let manifest = try runCell(
-        CellJob(hex: hex, config: config, canonicalConfig: configJSON), sweepDirectory: dir
-      ) { step in
-        let now = ContinuousClock.now
-        if now - lastReport > .milliseconds(200) {
-          lastReport = now
-          if getppid() != parent { exit(3) }
-          emit(.object(["event": .string("progress"), "step": JSONValue(int: step)]))
-        }
-      }
-      reply = .object([
-        "event": .string("done"), "status": .string(manifest.status),
-        "steps": JSONValue(int: manifest.stepsRun),
-      ])
-    } catch let error as ArtifactsError where error.isDiskFull {
-      reply = .object([
-        "event": .string("error"), "message": .string("\(error)"),
-        "disk_full": .string(error.file),
-      ])
-    } catch {
-      reply = .object(["event": .string("error"), "message": .string("\(error)")])
+    emit(serve(line, parent: parent))
+  }
+}
+
+/// Runs the job of one line and gives the reply. A job whose id is not the hash of its config
+/// is refused (`CellJob(id:verifying:)`): nothing is written under the wrong name.
+private func serve(_ line: String, parent: pid_t) -> WorkerMessage {
+  do {
+    guard case .job(let directory, let id, let config) = try WorkerMessage(line: line) else {
+      throw OrchestratorError.protocolError("bad job line: \(line)")
     }
-    emit(reply)
+    let job: CellJob
+    do {
+      job = try CellJob(id: id, verifying: config)
+    } catch {
+      throw OrchestratorError.protocolError("job for cell \(id.short): \(error.message)")
+    }
+    crashForTestsIfAsked(id.hex)
+    var lastReport = ContinuousClock.now
+    let manifest = try runCell(job, in: SweepDirectory(directory)) { step in
+      let now = ContinuousClock.now
+      if now - lastReport > .milliseconds(200) {
+        lastReport = now
+        if getppid() != parent { exit(3) }
+        emit(.progress(step: step))
+      }
+    }
+    return .done(status: manifest.status, steps: manifest.stepsRun)
+  } catch let error as ArtifactsError where error.isDiskFull {
+    return .error(message: "\(error)", diskFull: error.file)
+  } catch {
+    return .error(message: "\(error)", diskFull: nil)
   }
 }
 
 /// Writes one message line; if the parent has gone away there is no one to work for, so exit.
-private func emit(_ message: JSONValue) {
+private func emit(_ message: WorkerMessage) {
   do {
-    try FileHandle.standardOutput.write(contentsOf: Data((message.canonicalText + "\n").utf8))
+    try FileHandle.standardOutput.write(contentsOf: Data((message.line + "\n").utf8))
   } catch {
     exit(3)
   }

@@ -20,7 +20,7 @@ public func loadReportInput(
   do {
     manifest = try SweepManifest.load(path: sweepDirectory)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let directory = Artifacts.sweepDirectory(ofManifestPath: sweepDirectory)
   let entries = manifest.cells.sorted(by: { $0.id < $1.id })
@@ -42,15 +42,17 @@ private func loadCell(_ entry: SweepManifest.Entry, sweepDirectory directory: St
   } catch {
     throw .badConfig(cell: entry.shortID, reason: "\(error)")
   }
-  let path = cellLogPath(sweepDirectory: directory, hex: entry.id)
-  guard FileManager.default.fileExists(atPath: path) else {
-    return ReportCell(id: entry.id, config: config, status: "missing", series: CellSeries())
+  guard let id = CellID(hex: entry.id),
+    case let path = SweepDirectory(directory).cellLog(id),
+    FileManager.default.fileExists(atPath: path)
+  else {
+    return ReportCell(id: entry.id, config: config, status: .missing, series: CellSeries())
   }
   let bytes: [UInt8]
   do {
     bytes = try gunzip(contentsOf: path)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let hash = sha256Hex(bytes)
   guard hash == entry.contentSHA256 else {

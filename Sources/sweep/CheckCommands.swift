@@ -21,9 +21,8 @@ struct Rerun: ParsableCommand {
   func run() throws {
     let directories = try rerunDirectories(results: results ?? "results")
     let located = try locateCell(id, in: directories)
-    let outcome = try rerunCell(
-      hex: located.hex, sweepDirectory: located.directory, replace: replace)
-    let short = String(located.hex.prefix(12))
+    let outcome = try rerunCell(located.id, sweepDirectory: located.directory, replace: replace)
+    let short = located.id.short
     if let why = outcome.unreadableLog {
       print("cell \(short) (\(located.directory)): the stored step log is unreadable: \(why)")
       print("gzip sha256 on disk        \(outcome.diskGzipSHA256 ?? "(no file)")")
@@ -60,8 +59,8 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     guard
-      FileManager.default.fileExists(atPath: "\(directory)/cells")
-        || FileManager.default.fileExists(atPath: "\(directory)/manifest.json")
+      FileManager.default.fileExists(atPath: SweepDirectory(directory).cells)
+        || FileManager.default.fileExists(atPath: SweepDirectory(directory).sweepManifest)
     else { throw OrchestratorError.notASweepDirectory(directory) }
     let progress = ProgressLine("checking cell files")
     let problems = verifySweep(directory: directory, progress: progress.callback)
@@ -144,7 +143,7 @@ struct Diff: ParsableCommand {
 /// The sweep directory a manifest path belongs to, which must hold `cells/`.
 func sweepDirectoryWithCells(_ path: String) throws -> String {
   let directory = sweepDirectory(ofManifestPath: path)
-  guard FileManager.default.fileExists(atPath: "\(directory)/cells") else {
+  guard FileManager.default.fileExists(atPath: SweepDirectory(directory).cells) else {
     throw OrchestratorError.notASweepDirectory(directory)
   }
   return directory

@@ -32,7 +32,7 @@ struct Slurm: ParsableCommand {
   func run() throws {
     let sweep = try spec.load()
     guard tasks <= sweep.cells.count else {
-      throw SlurmError.invalidOption(
+      throw OrchestratorError.slurmOption(
         "--tasks \(tasks) is more than the sweep's \(sweep.cells.count) cells; "
           + "use at most --tasks \(sweep.cells.count)")
     }
