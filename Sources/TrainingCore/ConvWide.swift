@@ -177,49 +177,59 @@ func conv3x3WeightGradientWide(
 }
 
 /// dWeight += Σ over positions for a 3×3 kernel with Cin = 1, Cout = 4: lanes are (kx, co) for
-/// the three taps of a kernel row (lanes 12…15 unused), each summing positions in NHWC order, as
-/// `conv2dBackward`. A padded tap adds a zero product, which leaves a sum that starts at +0
-/// unchanged bit for bit. The middle row's pass also sums dBias (4) if given. S is
-/// `splatFour(input)` (N,4) with 16 Floats of slack after it; W ≥ 2.
+/// the three taps of a kernel row (lanes 12…15 unused), the three rows ky side by side (three
+/// independent sums in one pass over the positions), each lane summing positions in NHWC order
+/// and skipping the rows a tap reads outside the image, as `conv2dBackward`. A padded column adds
+/// a zero product, which leaves a sum that starts at +0 unchanged bit for bit. dBias (4), if
+/// given, sums every position. S is `splatFour(input)` (N,4) with 16 Floats of slack after it;
+/// W ≥ 2.
 func conv3x3WeightGradientWideSingleChannel(
   dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
   dOut: UnsafePointer<Float>, splat S: UnsafePointer<Float>, B: Int, H: Int, W: Int
 ) {
   let none = SIMD4<Float>()
-  for ky in 0..<3 {
-    let yLo = max(0, 1 - ky)
-    let yHi = min(H, H + 1 - ky)
-    var t = SIMD16<Float>()
-    // tb sums dOut over the pass's positions; only the middle row's pass covers them all.
-    var tb = SIMD4<Float>()
-    for b in 0..<B {
-      for y in yLo..<yHi {
-        let sRow = S + 4 * ((b * H + y + ky - 1) * W)
-        let dRow = dOut + (b * H + y) * W * 4
-        // x = 0: the tap kx = 0 reads padding.
-        let first = SIMD16(
-          lowHalf: SIMD8(lowHalf: none, highHalf: load4(sRow)),
-          highHalf: SIMD8(lowHalf: load4(sRow + 4), highHalf: none))
-        let d0 = load4(dRow)
-        tb = tb + d0
-        t = t + first * tile4(d0)
-        for x in 1..<(W - 1) {
-          // Lanes 12…15 read the next value (or the slack) and are never stored.
-          let d = load4(dRow + 4 * x)
-          tb = tb + d
-          t = t + load16(sRow + 4 * (x - 1)) * tile4(d)
-        }
-        // x = W − 1: the tap kx = 2 reads padding.
-        let last = SIMD16(
-          lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
-          highHalf: SIMD8(lowHalf: none, highHalf: none))
-        let dLast = load4(dRow + 4 * (W - 1))
-        tb = tb + dLast
-        t = t + last * tile4(dLast)
+  // One kernel row's three taps at output (b, y, x) from input row r: S's values at columns
+  // x − 1, x, x + 1 (a padded column reads 0).
+  @inline(__always) func taps(_ sRow: UnsafePointer<Float>, _ x: Int) -> SIMD16<Float> {
+    if x == 0 {
+      return SIMD16(
+        lowHalf: SIMD8(lowHalf: none, highHalf: load4(sRow)),
+        highHalf: SIMD8(lowHalf: load4(sRow + 4), highHalf: none))
+    }
+    if x == W - 1 {
+      return SIMD16(
+        lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
+        highHalf: SIMD8(lowHalf: none, highHalf: none))
+    }
+    // Lanes 12…15 read the next value (or the slack) and are never stored.
+    return load16(sRow + 4 * (x - 1))
+  }
+  var t0 = SIMD16<Float>()
+  var t1 = SIMD16<Float>()
+  var t2 = SIMD16<Float>()
+  var tb = SIMD4<Float>()
+  for b in 0..<B {
+    for y in 0..<H {
+      let dRow = dOut + (b * H + y) * W * 4
+      let rowAbove = S + 4 * ((b * H + y - 1) * W)
+      let row = S + 4 * ((b * H + y) * W)
+      let rowBelow = S + 4 * ((b * H + y + 1) * W)
+      let hasAbove = y > 0
+      let hasBelow = y < H - 1
+      for x in 0..<W {
+        let d4 = load4(dRow + 4 * x)
+        tb = tb + d4
+        let d = tile4(d4)
+        if hasAbove { t0 = t0 + taps(rowAbove, x) * d }
+        t1 = t1 + taps(row, x) * d
+        if hasBelow { t2 = t2 + taps(rowBelow, x) * d }
       }
     }
-    let dw = dWeight + ky * 12
-    for lane in 0..<12 { dw[lane] += t[lane] }
-    if ky == 1, let dBias { store4(load4(dBias) + tb, dBias) }
   }
+  for lane in 0..<12 {
+    dWeight[lane] += t0[lane]
+    dWeight[12 + lane] += t1[lane]
+    dWeight[24 + lane] += t2[lane]
+  }
+  if let dBias { store4(load4(dBias) + tb, dBias) }
 }
