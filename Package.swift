@@ -8,15 +8,20 @@ import PackageDescription
   import Foundation
 #endif
 
-// The training core's conv kernels are compiled twice: portably (x86-64 baseline) inside
-// TrainingCore, and for wide vectors in TrainingCoreVector, chosen at run time by what the CPU
-// supports (docs/CORE.md). Both write the same bits. `make build NATIVE=1` sets
+// The training core's kernels are compiled three times: portably (x86-64 baseline) inside
+// TrainingCore, for 256-bit vectors in TrainingCoreVector and for 512-bit vectors in
+// TrainingCoreVector512, chosen at run time by what the CPU supports (docs/CORE.md). All write
+// the same bits. `make build NATIVE=1` sets
 // SEGSWEEP_VECTOR_CPU to the host's CPU name to go further on that machine.
 #if arch(x86_64)
   let vectorCPU = ProcessInfo.processInfo.environment["SEGSWEEP_VECTOR_CPU"] ?? "haswell"
   let vectorFlags = ["-target-cpu", vectorCPU]
+  // The 512-bit variant (x86-64-v4: AVX-512 F, BW, CD, DQ, VL), for Intel Xeons since Skylake
+  // and AMD since Zen 4.
+  let vector512Flags = ["-target-cpu", "skylake-avx512"]
 #else
   let vectorFlags: [String] = []
+  let vector512Flags: [String] = []
 #endif
 
 let package = Package(
@@ -50,8 +55,15 @@ let package = Package(
       ]
     ),
     .target(
+      name: "TrainingCoreVector512",
+      swiftSettings: [
+        .unsafeFlags(vector512Flags),
+        .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+      ]
+    ),
+    .target(
       name: "TrainingCore",
-      dependencies: ["TrainingCoreVector", "CPUFeatures"],
+      dependencies: ["TrainingCoreVector", "TrainingCoreVector512", "CPUFeatures"],
       swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
     ),
     .target(

@@ -1,11 +1,12 @@
-// The conv kernel variants and the choice between them: the same source compiled portably
-// (this module) and for wide vectors (TrainingCoreVector, AVX2 by default). Every lane sums in
-// the order of the plain references, so both variants write the same bits; the tests and
-// `make determinism` hold them to it.
+// The kernel variants and the choice between them: the same source compiled portably (this
+// module), for wide vectors (TrainingCoreVector, AVX2 by default) and for 512-bit vectors
+// (TrainingCoreVector512, AVX-512). Every lane sums in the order of the plain references, so all
+// variants write the same bits; the tests and `make determinism` hold them to it.
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 
 import CPUFeatures
 import TrainingCoreVector
+import TrainingCoreVector512
 
 /// Which compiled variant of the conv kernels a trainer runs. Results are bit-identical; only
 /// speed differs.
@@ -14,13 +15,17 @@ public enum KernelSet: String, CaseIterable, Sendable {
   case portable
   /// Compiled for wide vectors (x86-64-v3, AVX2, by default; the host CPU with `NATIVE=1`).
   case vector
+  /// Compiled for 512-bit vectors (x86-64-v4, AVX-512).
+  case vector512
 
   /// The fastest variant this CPU runs.
   public static let best: KernelSet = available.last ?? .portable
 
   /// The variants this CPU runs, portable first.
   public static let available: [KernelSet] =
-    segsweep_cpu_supports_x86_64_v3() != 0 ? [.portable, .vector] : [.portable]
+    [.portable]
+    + (segsweep_cpu_supports_x86_64_v3() != 0 ? [.vector] : [])
+    + (segsweep_cpu_supports_x86_64_v4() != 0 ? [.vector512] : [])
 }
 
 /// `conv2dForward` in the chosen variant.
@@ -37,6 +42,10 @@ func conv2dForward(
       W: W, Cin: Cin, Cout: Cout, K: K)
   case .vector:
     TrainingCoreVector.conv2dForward(
+      out: out, input: input, weight: weight, bias: bias, planarSplat: planarSplat, B: B, H: H,
+      W: W, Cin: Cin, Cout: Cout, K: K)
+  case .vector512:
+    TrainingCoreVector512.conv2dForward(
       out: out, input: input, weight: weight, bias: bias, planarSplat: planarSplat, B: B, H: H,
       W: W, Cin: Cin, Cout: Cout, K: K)
   }
@@ -62,6 +71,11 @@ func conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
       B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+  case .vector512:
+    TrainingCoreVector512.conv2dBackward(
+      dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
+      inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
 }
 
@@ -83,6 +97,10 @@ func batchNormForward(
     TrainingCoreVector.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
       gamma: gamma, beta: beta, N: N, C: C)
+  case .vector512:
+    TrainingCoreVector512.batchNormForward(
+      out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
+      gamma: gamma, beta: beta, N: N, C: C)
   }
 }
 
@@ -99,6 +117,10 @@ func batchNormInference(
       C: C)
   case .vector:
     TrainingCoreVector.batchNormInference(
+      out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
+      C: C)
+  case .vector512:
+    TrainingCoreVector512.batchNormInference(
       out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
       C: C)
   }
@@ -120,6 +142,10 @@ func batchNormReluBackward(
     TrainingCoreVector.batchNormReluBackward(
       dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
       rstd: rstd, gamma: gamma, N: N, C: C)
+  case .vector512:
+    TrainingCoreVector512.batchNormReluBackward(
+      dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
+      rstd: rstd, gamma: gamma, N: N, C: C)
   }
 }
 
@@ -130,6 +156,7 @@ func reluForward(
   switch kernels {
   case .portable: reluForward(out: out, input: input, count: count)
   case .vector: TrainingCoreVector.reluForward(out: out, input: input, count: count)
+  case .vector512: TrainingCoreVector512.reluForward(out: out, input: input, count: count)
   }
 }
 
@@ -141,6 +168,7 @@ func softmaxForward(
   switch kernels {
   case .portable: softmaxForward(probs: probs, logits: logits, N: N, C: C)
   case .vector: TrainingCoreVector.softmaxForward(probs: probs, logits: logits, N: N, C: C)
+  case .vector512: TrainingCoreVector512.softmaxForward(probs: probs, logits: logits, N: N, C: C)
   }
 }
 
@@ -153,6 +181,9 @@ func softmaxBackward(
   case .portable: softmaxBackward(dLogits: dLogits, dProbs: dProbs, probs: probs, N: N, C: C)
   case .vector:
     TrainingCoreVector.softmaxBackward(dLogits: dLogits, dProbs: dProbs, probs: probs, N: N, C: C)
+  case .vector512:
+    TrainingCoreVector512.softmaxBackward(
+      dLogits: dLogits, dProbs: dProbs, probs: probs, N: N, C: C)
   }
 }
 
@@ -164,5 +195,7 @@ func crossEntropy(
   switch kernels {
   case .portable: crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
   case .vector: TrainingCoreVector.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+  case .vector512:
+    TrainingCoreVector512.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
   }
 }

@@ -24,7 +24,7 @@ struct Train: ParsableCommand {
   @Option(help: "Where --dump-state writes its JSON.") var state: String?
   @Option(
     help: ArgumentHelp(
-      "The compiled kernel variant: portable or vector (default: the fastest this CPU runs).",
+      "The compiled kernel variant: portable, vector (AVX2) or vector512 (AVX-512); default: the fastest this CPU runs.",
       discussion: "Both write the same bits; this exists to check that they do."))
   var kernels: KernelSet?
 
@@ -150,7 +150,8 @@ struct Bench: ParsableCommand {
   var overrides: [String] = []
   @Option(help: "Runs per kind; the median is reported.") var repeats = 1
   @Option(help: "Project the sweep's wall time for this many workers.") var jobs = 2
-  @Option(help: "The compiled kernel variant: portable or vector (default: the fastest).")
+  @Option(
+    help: "The compiled kernel variant: portable, vector or vector512 (default: the fastest).")
   var kernels: KernelSet?
 
   func validate() throws {

@@ -6,4 +6,8 @@
 /// registers; 0 otherwise, and on every other architecture.
 int segsweep_cpu_supports_x86_64_v3(void);
 
+/// 1 when the CPU runs x86-64-v4 code (AVX-512 F, BW, CD, DQ, VL) and the OS saves its
+/// registers; 0 otherwise, and on every other architecture.
+int segsweep_cpu_supports_x86_64_v4(void);
+
 #endif

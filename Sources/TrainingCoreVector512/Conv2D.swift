@@ -1,0 +1,1 @@
+../TrainingCore/Conv2D.swift
