@@ -102,8 +102,9 @@ func batchNormUpdateMovingAverages(
   }
 }
 
-/// Accumulates dInput (N,C), dGamma (C), dBeta (C) from dOut (N,C):
-/// dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)), dxhat = γ·dOut.
+/// Accumulates dGamma (C), dBeta (C) and writes dInput (N,C) = 0 + dx from dOut (N,C) (the bits of
+/// adding dx to a cleared buffer): dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)),
+/// dxhat = γ·dOut.
 func batchNormBackward(
   dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
   dBeta: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, xhat: UnsafePointer<Float>,
@@ -158,14 +159,15 @@ func batchNormBackward(
           for n in 0..<N {
             let i = n * C + cb
             let update = r * (g * load4(dOut + i) - m1 - load4(xhat + i) * m2)
-            store4(load4(dInput + i) + update, dInput + i)
+            store4(SIMD4<Float>() + update, dInput + i)
           }
         }
       } else {
         for n in 0..<N {
           for c in 0..<C {
             let i = n * C + c
-            dInput[i] += rstd[c] * (gamma[c] * dOut[i] - meanDXhat[c] - xhat[i] * meanDXhatXhat[c])
+            dInput[i] =
+              0 + rstd[c] * (gamma[c] * dOut[i] - meanDXhat[c] - xhat[i] * meanDXhatXhat[c])
           }
         }
       }
@@ -173,8 +175,8 @@ func batchNormBackward(
   }
 }
 
-/// `reluBackward` then `batchNormBackward` in one pass, for C a multiple of 4: dInput (N,C),
-/// dGamma, dBeta accumulate from the ReLU's output gradient dRelu (N,C) and its input `normed`
+/// `reluBackward` then `batchNormBackward` in one pass, for C a multiple of 4: dInput (N,C) is
+/// written, dGamma and dBeta accumulate, from the ReLU's output gradient dRelu (N,C) and its input `normed`
 /// (the batch norm output). The ReLU's gradient is made on the fly exactly as `reluBackward`
 /// makes it into a cleared buffer (0 + dRelu where normed > 0, else 0 + 0), and every sum and
 /// expression is `batchNormBackward`'s, in its order.
@@ -210,7 +212,7 @@ package func batchNormReluBackward(
     for n in 0..<N {
       let i = n * C + cb
       let update = r * (g * dOut(i) - m1 - load4(xhat + i) * m2)
-      store4(load4(dInput + i) + update, dInput + i)
+      store4(SIMD4<Float>() + update, dInput + i)
     }
   }
 }

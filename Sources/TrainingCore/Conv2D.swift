@@ -27,7 +27,7 @@ package func conv2dForward(
         conv3x3WideRow(
           out: out + 4 * row, planar: planarSplat, weights: weight, start: start, rowBase: row,
           kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
-          accumulate: false)
+          overCleared: false)
       }
     }
     return
@@ -122,8 +122,9 @@ package func conv2dForward(
   }
 }
 
-/// Accumulates the gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout),
-/// dBias (Cout) if given, and dInput (B,H,W,Cin) if given. `scratch` holds K·K·Cin·Cout Floats
+/// The gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout) and dBias
+/// (Cout) if given are accumulated; dInput (B,H,W,Cin), if given, is written as 0 + its sum (the
+/// bits of adding the sum to a cleared buffer), so it needs no clearing. `scratch` holds K·K·Cin·Cout Floats
 /// for the transposed kernel. Every sum runs over output positions in NHWC order (dWeight, dBias)
 /// or over taps (ky, kx) then co (dInput), and is added to its gradient once. `inputSplat`, if
 /// given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts instead of making
@@ -221,7 +222,7 @@ package func conv2dBackward(
         conv3x3WideRow(
           out: dInput + 4 * row, planar: dOutPlanarSplat, weights: scratch, start: SIMD16(),
           rowBase: row, kyLo: max(0, iy + 2 - H), kyHi: min(3, iy + 2), W: W, N: B * H * W,
-          K: Cout, direction: -1, accumulate: true)
+          K: Cout, direction: -1, overCleared: true)
       }
     }
     return
@@ -248,7 +249,7 @@ package func conv2dBackward(
                 }
               }
             }
-            acc.addTo(di + cib, stride: Cin)
+            acc.storeOverCleared(di + cib, stride: Cin)
           }
           ix += 6
           continue
@@ -273,10 +274,10 @@ package func conv2dBackward(
                 }
               }
             }
-            store4(load4(di + cib) + acc0, di + cib)
-            store4(load4(di + Cin + cib) + acc1, di + Cin + cib)
-            store4(load4(di + 2 * Cin + cib) + acc2, di + 2 * Cin + cib)
-            store4(load4(di + 3 * Cin + cib) + acc3, di + 3 * Cin + cib)
+            store4(SIMD4<Float>() + acc0, di + cib)
+            store4(SIMD4<Float>() + acc1, di + Cin + cib)
+            store4(SIMD4<Float>() + acc2, di + 2 * Cin + cib)
+            store4(SIMD4<Float>() + acc3, di + 3 * Cin + cib)
           }
           ix += 4
           continue
@@ -293,7 +294,7 @@ package func conv2dBackward(
                 }
               }
             }
-            store4(load4(di + cib) + acc, di + cib)
+            store4(SIMD4<Float>() + acc, di + cib)
           }
         } else {
           for ci in 0..<Cin {
@@ -305,7 +306,7 @@ package func conv2dBackward(
                 for co in 0..<Cout { acc += d[co] * wt[co * Cin] }
               }
             }
-            di[ci] += acc
+            di[ci] = 0 + acc
           }
         }
         ix += 1
@@ -637,8 +638,8 @@ private func conv1x1WeightGradientFourToTwo(
   }
 }
 
-/// dInput (N,4) += Σ_co weight[ci,co]·dOut[n,co] for the 1×1 output conv, summed over co in order
-/// from zero and added once, as `conv2dBackward`.
+/// dInput (N,4) = 0 + Σ_co weight[ci,co]·dOut[n,co] for the 1×1 output conv, summed over co in
+/// order from zero, as `conv2dBackward`.
 private func conv1x1InputGradientTwoToFour(
   dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   N: Int
@@ -649,7 +650,7 @@ private func conv1x1InputGradientTwoToFour(
     var acc = SIMD4<Float>()
     acc = acc + SIMD4(repeating: dOut[2 * n]) * w0
     acc = acc + SIMD4(repeating: dOut[2 * n + 1]) * w1
-    store4(load4(dInput + 4 * n) + acc, dInput + 4 * n)
+    store4(SIMD4<Float>() + acc, dInput + 4 * n)
   }
 }
 
@@ -736,15 +737,16 @@ private struct Six {
     store4(a5, p + 5 * stride)
   }
 
-  /// p[j·stride …] += aj.
+  /// p[j·stride …] = 0 + aj: the bits of adding aj to a cleared buffer.
   @inline(__always)
-  func addTo(_ p: UnsafeMutablePointer<Float>, stride: Int) {
-    store4(load4(p) + a0, p)
-    store4(load4(p + stride) + a1, p + stride)
-    store4(load4(p + 2 * stride) + a2, p + 2 * stride)
-    store4(load4(p + 3 * stride) + a3, p + 3 * stride)
-    store4(load4(p + 4 * stride) + a4, p + 4 * stride)
-    store4(load4(p + 5 * stride) + a5, p + 5 * stride)
+  func storeOverCleared(_ p: UnsafeMutablePointer<Float>, stride: Int) {
+    let zero = SIMD4<Float>()
+    store4(zero + a0, p)
+    store4(zero + a1, p + stride)
+    store4(zero + a2, p + 2 * stride)
+    store4(zero + a3, p + 3 * stride)
+    store4(zero + a4, p + 4 * stride)
+    store4(zero + a5, p + 5 * stride)
   }
 }
 

@@ -37,14 +37,15 @@ private let lanesBeforeTheLastPosition =
 /// the transposed kernel). Taps outside the rows [kyLo, kyHi) are skipped; a tap reading left of
 /// column 0 or right of column W − 1 is skipped per lane by a mask, so every lane sums exactly
 /// the reference's terms in the reference's order. Sixteen positions run at once (sixteen
-/// independent sums per lane group), then four. `accumulate` adds the sums to `out` once (as the
-/// references do into a cleared gradient); otherwise they are stored. W is a multiple of 4.
+/// independent sums per lane group), then four. `overCleared` stores 0 + each sum (the bits the
+/// references get by adding it to a cleared gradient); otherwise the sums are stored. W is a
+/// multiple of 4.
 @inline(__always)
 func conv3x3WideRow(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights w: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, accumulate: Bool
+  direction: Int, overCleared: Bool
 ) {
   let notFirst = lanesAfterTheFirstPosition
   let notLast = lanesBeforeTheLastPosition
@@ -90,11 +91,12 @@ func conv3x3WideRow(
       }
     }
     let d = o + 4 * x0
-    if accumulate {
-      store16(load16(d) + a0, d)
-      store16(load16(d + 16) + a1, d + 16)
-      store16(load16(d + 32) + a2, d + 32)
-      store16(load16(d + 48) + a3, d + 48)
+    if overCleared {
+      let zero = SIMD16<Float>()
+      store16(zero + a0, d)
+      store16(zero + a1, d + 16)
+      store16(zero + a2, d + 32)
+      store16(zero + a3, d + 48)
     } else {
       store16(a0, d)
       store16(a1, d + 16)
@@ -123,7 +125,7 @@ func conv3x3WideRow(
       }
     }
     let d = o + 4 * x0
-    store16(accumulate ? load16(d) + a : a, d)
+    store16(overCleared ? SIMD16<Float>() + a : a, d)
     x0 += 4
   }
 }

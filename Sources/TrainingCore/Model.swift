@@ -146,10 +146,11 @@ final class Activations {
   }
 }
 
-/// The activation gradients of one backward pass, allocated once and cleared per pass.
+/// The activation gradients of one backward pass, allocated once; `clearAccumulated` per pass.
 final class ActivationGradients {
   private let arena: FloatArena
-  let count: Int
+  /// Positions (B·H·W).
+  let N: Int
   let dProbs: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let dLogits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   var dRelu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d layer output
@@ -163,7 +164,8 @@ final class ActivationGradients {
   init(layout: ModelLayout, N: Int) {
     let F = layout.filters
     let perLayer = (layout.batchNorm ? 3 : 2) * N * F
-    count = 4 * N + layout.layers * perLayer
+    self.N = N
+    let count = 4 * N + layout.layers * perLayer
     let scratchCount = 9 * F * F
     let splatCount = max(layout.layers - 1, 0) * (4 * N * F + 32)
     arena = FloatArena(capacity: count + scratchCount + splatCount)
@@ -181,8 +183,13 @@ final class ActivationGradients {
     }
   }
 
-  /// Clears every activation gradient (the backward passes accumulate).
-  func zeroAll() { zero(dProbs, count) }
+  /// Clears the gradients the backward pass accumulates into: dProbs and dLogits. Every other
+  /// activation gradient is written whole by its producer (as 0 + value, the bits of adding to a
+  /// cleared buffer) before it is read.
+  func clearAccumulated() {
+    zero(dProbs, 2 * N)
+    zero(dLogits, 2 * N)
+  }
 }
 
 /// Batch norm's moving mean and variance, per conv layer (F each).

@@ -9,7 +9,8 @@ package func reluForward(out: UnsafeMutablePointer<Float>, input: UnsafePointer<
   }
 }
 
-/// dInput += dOut where input > 0 (the gradient at 0 is 0, as in TensorFlow).
+/// dInput = 0 + (dOut where input > 0, else 0) (the gradient at 0 is 0, as in TensorFlow): the
+/// bits of adding it to a cleared buffer, so dInput needs no clearing.
 func reluBackward(
   dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
   count: Int
@@ -19,13 +20,13 @@ func reluBackward(
   while i + 4 <= count {
     let x = UnsafeRawPointer(input + i).loadUnaligned(as: SIMD4<Float>.self)
     let d = UnsafeRawPointer(dOut + i).loadUnaligned(as: SIMD4<Float>.self)
-    let di = UnsafeRawPointer(dInput + i).loadUnaligned(as: SIMD4<Float>.self)
     let passed = SIMD4<Float>().replacing(with: d, where: x .> 0)
-    UnsafeMutableRawPointer(dInput + i).storeBytes(of: di + passed, as: SIMD4<Float>.self)
+    UnsafeMutableRawPointer(dInput + i).storeBytes(
+      of: SIMD4<Float>() + passed, as: SIMD4<Float>.self)
     i += 4
   }
   while i < count {
-    dInput[i] += input[i] > 0 ? dOut[i] : 0
+    dInput[i] = 0 + (input[i] > 0 ? dOut[i] : 0)
     i += 1
   }
 }

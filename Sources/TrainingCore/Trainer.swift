@@ -110,7 +110,7 @@ public final class Trainer {
       backpropagated.contains { $0 != .cce }
       ? DiceSums(probs: train.probs, labels: train.labels, N: train.N) : nil
     for loss in backpropagated {
-      trainGrads.zeroAll()
+      trainGrads.clearAccumulated()
       lossValues[loss.index] = lossForwardBackward(
         loss, dProbs: trainGrads.dProbs, probs: train.probs, labels: train.labels, N: train.N,
         sums: diceSums, kernels: kernels)

@@ -94,7 +94,7 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
     input: input, gamma: gamma, beta: beta, N: n, C: channels)
   #expect(out == reference.out && xhat == reference.xhat)
   #expect(mean == reference.mean && rstd == reference.rstd)
-  var dInput = [Float](repeating: 0, count: n * channels)
+  var dInput = [Float](repeating: .nan, count: n * channels)
   var dGamma = [Float](repeating: 0, count: channels)
   var dBeta = [Float](repeating: 0, count: channels)
   batchNormBackward(

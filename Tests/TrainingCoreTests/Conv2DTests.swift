@@ -50,7 +50,8 @@ private func fastForward(_ s: ConvShape, _ input: [Float], _ weight: [Float], _ 
 private func fastBackward(_ s: ConvShape, _ dOut: [Float], _ input: [Float], _ weight: [Float])
   -> (dInput: [Float], dWeight: [Float], dBias: [Float])
 {
-  var dInput = [Float](repeating: 0, count: input.count)
+  // NaN to start: the kernels write dInput whole (as 0 + each sum), never reading it.
+  var dInput = [Float](repeating: .nan, count: input.count)
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
   var scratch = [Float](repeating: 0, count: weight.count)
@@ -118,7 +119,7 @@ private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
   var splat = [Float](repeating: .nan, count: 4 * input.count)
   splat.withUnsafeMutableBufferPointer { splatFour(out: $0.start, x: input, count: input.count) }
   #expect(splat.enumerated().allSatisfy { $0.element == input[$0.offset / 4] })
-  var dInput = [Float](repeating: 0, count: input.count)
+  var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
   var scratch = [Float](repeating: 0, count: weight.count)
@@ -188,7 +189,7 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
           input: input, weight: weight, bias: b, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
           Cout: s.Cout, K: 3))
   }
-  var dInput = [Float](repeating: 0, count: input.count)
+  var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
   var scratch = [Float](repeating: 0, count: weight.count)
