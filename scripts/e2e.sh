@@ -41,6 +41,21 @@ else
 fi
 "$BIN" rerun ffffffffffff --results "$A" >/dev/null 2>&1; check "rerun of an unknown id exits 2" test $? -eq 2
 check "rerun --results takes a results root too" bash -c "'$BIN' rerun $prefix --results '$T/a' | grep -q 'reproduced bit-for-bit'"
+# 2b. The determinism envelope: rerun prints both envelopes and the verdict; verify counts the
+#     distinct envelopes. A copy whose cell says it was made on another CPU names what differs.
+"$BIN" rerun $prefix --results "$A" >"$T/envelope.out" 2>&1
+check "rerun prints both envelopes and the verdict" bash -c "grep -q '^made on:' '$T/envelope.out' && grep -q '^rerun on:' '$T/envelope.out' && grep -q 'reproduced bit-for-bit: made and rerun on .*same envelope' '$T/envelope.out'"
+check "verify reports one envelope" bash -c "'$BIN' verify '$A' | grep -q 'made on 1 distinct envelope:'"
+cp -r "$A" "$T/env-copy"
+python3 - "$T/env-copy/cells/$(basename "$cell")" <<'PY'
+import json, sys
+path = sys.argv[1]
+m = json.load(open(path))
+m["run"]["envelope"].update(cpu_vendor="AuthenticAMD", cpu_model="AMD EPYC 7B13", cpu_flags=["avx2", "fma"])
+open(path, "w").write(json.dumps(m, indent=2) + "\n")
+PY
+check "rerun names the envelope parts that differ" bash -c "'$BIN' rerun $prefix --results '$T/env-copy' | grep -q 'reproduced bit-for-bit: made on AMD EPYC 7B13 (avx2), rerun on .*(envelope differs in cpu_vendor, cpu_model, cpu_flags)'"
+check "verify reports two envelopes" bash -c "'$BIN' verify '$T/env-copy' | grep -q 'made on 2 distinct envelopes:'"
 cp "$A/manifest.json" "$T/manifest.before"
 check "merge with no sweep file uses the recorded sweep" "$BIN" merge "$A"
 check "merge with no sweep file rewrites the same manifest" cmp -s "$A/manifest.json" "$T/manifest.before"

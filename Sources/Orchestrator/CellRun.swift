@@ -47,6 +47,7 @@ public func runCell(
       "steps_per_second": JSONValue(
         double: wall > 0 ? (Double(outcome.stepsRun) / wall).rounded() : 0),
       "tool_version": .string(toolVersion),
+      "envelope": RunEnvelope.current.json,
     ])
     let manifest = try writer.finish(status: outcome.status, stepsRun: outcome.stepsRun, run: run)
     FailureMarker.clear(sweepDirectory: sweepDirectory, hex: job.hex)
