@@ -4,7 +4,8 @@
 # recorded sweep, --jobs 1 vs 2, resume after SIGKILL, crash isolation (abort, SIGSEGV), the
 # watchdog, pipes not shared between workers, Ctrl-C, a full disk (tmpfs, as root), the results
 # lock, bad input, verify/diff/rerun/run on corrupted copies, report, the variant loop (add a θ,
-# run, diff, report per spec), diff --logs, and the Makefile's SET.
+# run, diff, report per spec), diff --logs, the Makefile's SET, the determinism envelope, and
+# dynamic balancing (two runs sharing a directory, a stopped run's claim taken over).
 set -uo pipefail
 BIN=$(readlink -f "${1:-.build/release/sweep}")
 DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
@@ -257,6 +258,32 @@ check "diff: a bad tolerance exits 2 and names the flag" bash -c "test $code -eq
 make --no-print-directory sweep SWEEP=sweeps/smoke.yaml RESULTS="$T/m" JOBS=2 SET='theta=[0.5, 0.05]; iterations=201' >"$T/make-set.out" 2>&1
 check "make sweep SET='theta=[0.5, 0.05]; iterations=201' equals the smoke sweep" "$BIN" diff "$T/m/smoke" "$T/b/smoke"
 check "make rerun RESULTS=<root> finds the cell" bash -c "make --no-print-directory rerun CELL=$prefix RESULTS='$T/m' | grep -q 'reproduced bit-for-bit'"
+
+# 12. Dynamic balancing: two `run --dynamic` on one directory share the cells and equal a static
+#     run at tolerance 0. A stopped run's claim expires (SEGSWEEP_LEASE_SECONDS) and is taken
+#     over; when the stopped run resumes it finishes its cell with the same bytes.
+( "$BIN" run sweeps/smoke.yaml --results "$T/dyn" --jobs 1 --dynamic --quiet >"$T/dyn1.out" 2>&1 &
+  "$BIN" run sweeps/smoke.yaml --results "$T/dyn" --jobs 1 --dynamic --quiet >"$T/dyn2.out" 2>&1; wait )
+check "two dynamic runs: the sweep equals a static run at tolerance 0" "$BIN" diff --tolerance 0 "$A" "$T/dyn/smoke"
+check "two dynamic runs: identical step logs" bash -c "cd '$A/cells' && for f in *.ndjson.gz; do cmp -s \"\$f\" '$T/dyn/smoke/cells/'\"\$f\" || exit 1; done"
+check "two dynamic runs: no claim left behind" bash -c "test -z \"\$(ls '$T/dyn/smoke/claims')\""
+set -m
+SEGSWEEP_STALL_SECONDS=900 "$BIN" run sweeps/smoke.yaml --results "$T/lease" --jobs 1 --dynamic --quiet >"$T/lease1.out" 2>&1 &
+stopped=$!
+set +m
+for _ in $(seq 1 400); do [ -n "$(ls "$T/lease/smoke/claims" 2>/dev/null)" ] && break; sleep 0.05; done
+kill -STOP -- -"$stopped"
+held=$(ls "$T/lease/smoke/claims" | head -1)
+sleep 3
+SEGSWEEP_LEASE_SECONDS=2 "$BIN" run sweeps/smoke.yaml --results "$T/lease" --jobs 1 --dynamic --quiet >"$T/lease2.out" 2>&1
+code=$?
+check "an expired claim is taken over: the second run finishes the sweep (exit $code)" bash -c "test $code -eq 0 && test -s '$T/lease/smoke/cells/$held.json'"
+kill -CONT -- -"$stopped"
+wait "$stopped"
+check "the stopped run resumes, finishes its cell and exits 0" test $? -eq 0
+check "taken-over sweep equals a static run at tolerance 0, and verifies" bash -c "'$BIN' diff --tolerance 0 '$A' '$T/lease/smoke' >/dev/null && '$BIN' verify '$T/lease/smoke' >/dev/null"
+"$BIN" run sweeps/smoke.yaml --results "$T/x" --dynamic --shard 0/2 >/dev/null 2>&1
+check "--dynamic with --shard is refused (exit 2)" test $? -eq 2
 
 echo
 echo "e2e: $pass passed, $fail failed"

@@ -12,12 +12,16 @@ public struct RunOptions: Sendable {
   public var quiet: Bool
   /// The `sweep` binary to start as workers.
   public var executable: String
+  /// Take cells by claiming them (`claims/<id>`) rather than by shard, so that any number of
+  /// runs on the same directory share the work (CellLease.swift).
+  public var dynamic: Bool
 
-  public init(jobs: Int, shard: Shard?, quiet: Bool, executable: String) {
+  public init(jobs: Int, shard: Shard?, quiet: Bool, executable: String, dynamic: Bool = false) {
     self.jobs = jobs
     self.shard = shard
     self.quiet = quiet
     self.executable = executable
+    self.dynamic = dynamic
   }
 }
 
@@ -84,12 +88,13 @@ public func runSweep(
       throw diskFull(error, done: done)
     }
   }
+  // Dynamic runs share the directory by design: their claims keep them apart, not a lock.
   let lock = try guardingDiskFull { () throws(ArtifactsError) in
-    let lock = try ResultsLock(directory: lockDirectory)
+    let lock = options.dynamic ? nil : try ResultsLock(directory: lockDirectory)
     try createDirectories("\(sweepDirectory)/cells")
     return lock
   }
-  defer { lock.release() }
+  defer { lock?.release() }
   removeAbandonedTemporaryFiles(in: "\(sweepDirectory)/cells")
   removeAbandonedTemporaryFiles(in: sweepDirectory)
 
@@ -108,7 +113,9 @@ public func runSweep(
     CellJob(hex: $0.cell.id.hex, config: $0.cell.config, canonicalConfig: $0.cell.canonicalConfig)
   }
   let doneBefore = plan.cells.count - jobs.count
-  let scope = options.shard.map { " (shard \($0): \(plan.cells.count) cells)" } ?? ""
+  let scope =
+    options.shard.map { " (shard \($0): \(plan.cells.count) cells)" }
+    ?? (options.dynamic ? " (dynamic: each cell claimed in claims/)" : "")
   let workers = max(1, min(options.jobs, jobs.count))
   let onWorkers = jobs.isEmpty ? "" : " on \(workers) worker\(workers == 1 ? "" : "s")"
   log(
@@ -118,6 +125,8 @@ public func runSweep(
   let clock = ContinuousClock()
   let start = clock.now
   let state = RunState(jobs: jobs)
+  if options.dynamic { state.claims = DynamicClaims(sweepDirectory: sweepDirectory) }
+  defer { state.claims?.stop() }
   if !jobs.isEmpty {
     let signals = InterruptWatch { state.stop(.interrupted) }
     defer { signals.cancel() }
@@ -151,7 +160,11 @@ public func runSweep(
   case nil:
     break
   }
-  if options.shard == nil {
+  // A dynamic run merges when the sweep is complete (the last of several runs to end does).
+  let complete =
+    !options.dynamic
+    || Plan(sweep: sweep, sweepDirectory: sweepDirectory, shard: nil, jobs: 1).pending.isEmpty
+  if options.shard == nil && complete {
     let done = report.doneCount
     report.merge = try guardingDiskFull(done: done) {
       try mergeSweep(sweep, sweepDirectory: sweepDirectory)

@@ -82,9 +82,13 @@ private func emit(_ message: JSONValue) {
 /// Fault injection for the crash-isolation tests: a worker given a cell whose id starts with
 /// `SEGSWEEP_CRASH_CELL` crashes, as a real crash would: by SIGSEGV when
 /// `SEGSWEEP_CRASH_SIGNAL=SEGV`, else by abort(). One given a cell whose id starts with
-/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would.
+/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would. `SEGSWEEP_SLOW_SECONDS`
+/// makes a worker wait that long before each cell, as a slow node would (the balancing tests).
 private func crashForTestsIfAsked(_ hex: String) {
   let environment = ProcessInfo.processInfo.environment
+  if let text = environment["SEGSWEEP_SLOW_SECONDS"], let delay = Double(text), delay > 0 {
+    Thread.sleep(forTimeInterval: delay)
+  }
   if let prefix = environment["SEGSWEEP_STOP_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
     kill(getpid(), SIGSTOP)
   }

@@ -33,6 +33,8 @@ public final class RunState: @unchecked Sendable {
   private var children: [pid_t: ChildProcess] = [:]
   public let totalCells: Int
   public let totalSteps: Int
+  /// With `--dynamic`, the claims every cell is taken under (see CellLease.swift).
+  var claims: DynamicClaims?
 
   init(jobs: [CellJob]) {
     queue = jobs.reversed()  // popLast takes the first (longest) job
@@ -58,6 +60,15 @@ public final class RunState: @unchecked Sendable {
       finishedSteps += job.config.iterations
       results[job.hex] = result
     }
+    claims?.release(job.hex)
+  }
+
+  /// Takes the claim of `job` under `--dynamic` (always true otherwise); a job another process
+  /// has, or has done, is dropped from this run.
+  func claim(_ job: CellJob) -> Bool {
+    guard let claims, !claims.take(job.hex) else { return true }
+    lock.withLock { running[job.hex] = nil }
+    return false
   }
 
   /// Stops handing out cells; the first reason wins. For an interruption, running workers are
@@ -124,6 +135,7 @@ public func runJobs(
       defer { group.leave() }
       var worker: WorkerProcess? = nil
       while let job = state.next() {
+        guard state.claim(job) else { continue }
         if worker == nil {
           do {
             let started = try WorkerProcess(executable: executable)

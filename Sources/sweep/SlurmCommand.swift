@@ -22,6 +22,8 @@ struct Slurm: ParsableCommand {
   var sbatchArgs: [String] = []
   @Option(help: "Run at most this many tasks at once (%K).") var maxConcurrent: Int?
   @Flag(help: "Submit with sbatch and print the job ids.") var submit = false
+  @Flag(help: "Tasks take the next unclaimed cell, longest first (sweep run --dynamic).")
+  var dynamic = false
 
   func validate() throws {
     try checkFlag("--tasks", tasks, in: FlagRange.cells)
@@ -31,6 +33,9 @@ struct Slurm: ParsableCommand {
 
   func run() throws {
     let sweep = try spec.load()
+    if let problem = arraySizeProblem(tasks: tasks, limit: clusterMaxArraySize()) {
+      throw SlurmError.invalidOption(problem)
+    }
     guard tasks <= sweep.cells.count else {
       throw SlurmError.invalidOption(
         "--tasks \(tasks) is more than the sweep's \(sweep.cells.count) cells; "
@@ -41,11 +46,12 @@ struct Slurm: ParsableCommand {
       path.hasPrefix("/")
         ? path : URL(fileURLWithPath: cwd).appendingPathComponent(path).standardizedFileURL.path
     }
-    let options = SlurmOptions(
+    var options = SlurmOptions(
       sweepPath: absolute(spec.sweepFile), sweepName: sweep.name, resultsRoot: absolute(results),
       tasks: tasks, partition: partition, time: time, cpusPerTask: cpusPerTask, mem: mem,
       extraSbatchArgs: sbatchArgs, maxConcurrent: maxConcurrent, overrides: spec.overrides,
       executable: currentExecutable(), workingDirectory: cwd)
+    options.dynamic = dynamic
     if submit {
       let submission = try submitSlurm(options)
       print("array job: \(submission.arrayJobID)")
