@@ -5,7 +5,8 @@
 # watchdog, pipes not shared between workers, Ctrl-C, a full disk (tmpfs, as root), the results
 # lock, bad input, verify/diff/rerun/run on corrupted copies, report, the variant loop (add a θ,
 # run, diff, report per spec), diff --logs, the Makefile's SET, the determinism envelope, and
-# dynamic balancing (two runs sharing a directory, a stopped run's claim taken over).
+# dynamic balancing (two runs sharing a directory, a stopped run's claim taken over), and the
+# failure ledger with --retries (a worker killed from outside).
 set -uo pipefail
 BIN=$(readlink -f "${1:-.build/release/sweep}")
 DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
@@ -284,6 +285,36 @@ check "the stopped run resumes, finishes its cell and exits 0" test $? -eq 0
 check "taken-over sweep equals a static run at tolerance 0, and verifies" bash -c "'$BIN' diff --tolerance 0 '$A' '$T/lease/smoke' >/dev/null && '$BIN' verify '$T/lease/smoke' >/dev/null"
 "$BIN" run sweeps/smoke.yaml --results "$T/x" --dynamic --shard 0/2 >/dev/null 2>&1
 check "--dynamic with --shard is refused (exit 2)" test $? -eq 2
+
+# 13. The failure ledger and --retries: a worker killed from outside mid-cell is retried; both
+#     attempts are in attempts/<id>.ndjson and in `status`, and the cell's bytes are what one
+#     attempt makes (rerun reproduces them bit-for-bit). A cell that always crashes is tried
+#     1 + N times and then fails; a diverged cell is never retried (unit tests).
+ONE=(--set 'loss=[cce]' --set 'theta=[0.5]' --set "iterations=${E2E_KILL_ITERATIONS:-1001}")
+set -m
+"$BIN" run sweeps/smoke.yaml --results "$T/r" --jobs 1 --retries 1 "${ONE[@]}" --quiet >"$T/retry.out" 2>&1 &
+runner=$!
+set +m
+worker=""
+for _ in $(seq 1 600); do
+  worker=$(ps -o pid= --ppid "$runner" 2>/dev/null | tr -d ' ' | head -1)
+  [ -n "$worker" ] && ls "$T/r/smoke/cells/" 2>/dev/null | grep -q '\.tmp$' && break
+  sleep 0.05
+done
+kill -KILL "$worker"
+wait "$runner"
+code=$?
+killed=$(ls "$T/r/smoke/attempts/" | head -1 | cut -c1-12)
+check "killed worker with --retries 1: the run retries the cell and exits 0 ($code)" test "$code" -eq 0
+check "the ledger holds the killed attempt (signal 9, retried) and the ok one" bash -c "test \$(wc -l <'$T/r/smoke/attempts/$killed'*.ndjson) -eq 2 && head -1 '$T/r/smoke/attempts/$killed'*.ndjson | grep -q '\"outcome\":\"failed\".*\"retried\":true,\"signal\":9' && tail -1 '$T/r/smoke/attempts/$killed'*.ndjson | grep -q '\"outcome\":\"ok\"'"
+check "status shows the attempts" bash -c "'$BIN' status '$T/r/smoke' | grep -q '1. failed (killed by signal 9 (SIGKILL: Killed)) on .*, retried'"
+check "the retried cell reproduces bit-for-bit" bash -c "'$BIN' rerun $killed --results '$T/r' | grep -q 'reproduced bit-for-bit'"
+SEGSWEEP_CRASH_CELL=$victim "$BIN" run sweeps/smoke.yaml --results "$T/c2" --jobs 2 --retries 2 --quiet >"$T/crash2.out" 2>&1
+code=$?
+check "a cell that always crashes is tried 3 times with --retries 2, then fails (exit 1)" bash -c "test $code -eq 1 && test \$(wc -l <'$T/c2/smoke/attempts/$victim'*.ndjson) -eq 3"
+check "status shows its 3 attempts and the worker's last stderr line" bash -c "'$BIN' status '$T/c2/smoke' | grep -q '$victim  3 attempts:' && '$BIN' status '$T/c2/smoke' | grep -q 'stderr: sweep worker: crashing on cell $victim'"
+"$BIN" report "$T/r/smoke" >/dev/null 2>&1
+check "the report's cell table shows attempts" bash -c "grep -q '<th>attempts</th>' '$T/r/smoke/report/'*.html 2>/dev/null || grep -rq '<th>attempts</th>' '$T/r/smoke/report'"
 
 echo
 echo "e2e: $pass passed, $fail failed"

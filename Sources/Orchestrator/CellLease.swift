@@ -137,9 +137,8 @@ public final class DynamicClaims: @unchecked Sendable {
 
   /// Claims `hex` for this process; false when it is done already or another process holds it.
   func take(_ hex: String) -> Bool {
-    if cellIsDone(sweepDirectory: sweepDirectory, hex: hex)
-      || !(lock.withLock { held[hex] == nil })
-    {
+    if lock.withLock({ held[hex] != nil }) { return true }  // ours already: a retry
+    if cellIsDone(sweepDirectory: sweepDirectory, hex: hex) {
       lock.withLock { skipped += 1 }
       return false
     }

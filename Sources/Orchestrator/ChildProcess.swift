@@ -10,12 +10,15 @@ final class ChildProcess {
   let stdinFD: Int32
   /// Read end of the child's stdout.
   let stdoutFD: Int32
+  /// Read end of the child's stderr when it was captured (`captureStderr`), else nil.
+  let stderrFD: Int32?
   private var status: Int32?
 
   /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited. The
   /// environment is this process's with `SWIFT_BACKTRACE=enable=no`, so that a crashing child
   /// dies at once instead of being held alive by Swift's backtracer.
-  init(executable: String, arguments: [String]) throws {
+  /// With `captureStderr`, stderr is a pipe too, read through `stderrFD`.
+  init(executable: String, arguments: [String], captureStderr: Bool = false) throws {
     // Every pipe end is close-on-exec before any other spawn can see it: slots spawn
     // concurrently, and an end leaked into a sibling worker would keep a dead worker's pipe
     // open until the sibling exits. Glibc's module does not export pipe2, so pipe + FD_CLOEXEC
@@ -33,11 +36,22 @@ final class ChildProcess {
       throw error
     }
 
+    var errors: (read: Int32, write: Int32)?
+    if captureStderr {
+      do {
+        errors = try makePipe()
+      } catch {
+        for fd in [toChild.read, toChild.write, fromChild.read, fromChild.write] { close(fd) }
+        throw error
+      }
+    }
+
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, toChild.read, STDIN_FILENO)
     posix_spawn_file_actions_adddup2(&actions, fromChild.write, STDOUT_FILENO)
+    if let errors { posix_spawn_file_actions_adddup2(&actions, errors.write, STDERR_FILENO) }
     closeInheritedDescriptors(&actions)
 
     let argv = ([executable] + arguments).map { strdup($0) }
@@ -57,15 +71,24 @@ final class ChildProcess {
     }
     close(toChild.read)
     close(fromChild.write)
+    if let errors { close(errors.write) }
     guard spawned == 0 else {
       close(toChild.write)
       close(fromChild.read)
+      if let errors { close(errors.read) }
       throw OrchestratorError.cannotStartWorker(
         "\(executable): \(String(cString: strerror(spawned)))")
     }
     pid = child
     stdinFD = toChild.write
     stdoutFD = fromChild.read
+    stderrFD = errors?.read
+  }
+
+  /// The signal that ended the child, once it has been waited for and if one did.
+  var exitSignal: Int32? {
+    guard let status, status & 0x7F != 0 else { return nil }
+    return status & 0x7F
   }
 
   /// Writes all of `bytes` to the child's stdin; false when the child has gone.

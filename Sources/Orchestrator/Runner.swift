@@ -15,6 +15,9 @@ public struct RunOptions: Sendable {
   /// Take cells by claiming them (`claims/<id>`) rather than by shard, so that any number of
   /// runs on the same directory share the work (CellLease.swift).
   public var dynamic: Bool
+  /// How many times a cell whose attempt failed for the infrastructure (a worker killed,
+  /// signalled or stalled, an I/O error) is tried again in this run; a diverged cell never is.
+  public var retries = 0
 
   public init(jobs: Int, shard: Shard?, quiet: Bool, executable: String, dynamic: Bool = false) {
     self.jobs = jobs
@@ -135,7 +138,7 @@ public func runSweep(
     let thread = Thread {
       runJobs(
         jobs, sweepDirectory: sweepDirectory, workers: workers, executable: options.executable,
-        state: state
+        state: state, retries: options.retries
       ) { job, result in
         if case .failed(let why) = result {
           progress.printAbove("cell \(job.hex.prefix(12)) failed: \(why)")

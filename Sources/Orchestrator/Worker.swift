@@ -64,7 +64,12 @@ public func serveWorker() {
         "disk_full": .string(error.file),
       ])
     } catch {
-      reply = .object(["event": .string("error"), "message": .string("\(error)")])
+      // An I/O error is the file system's failure, not the cell's: `--retries` may retry it.
+      var io = false
+      if case .io = error as? ArtifactsError { io = true }
+      reply = .object([
+        "event": .string("error"), "message": .string("\(error)"), "io": .bool(io),
+      ])
     }
     emit(reply)
   }
@@ -93,6 +98,8 @@ private func crashForTestsIfAsked(_ hex: String) {
     kill(getpid(), SIGSTOP)
   }
   if let prefix = environment["SEGSWEEP_CRASH_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
+    FileHandle.standardError.write(
+      Data("sweep worker: crashing on cell \(hex.prefix(12)) as SEGSWEEP_CRASH_CELL asks\n".utf8))
     if environment["SEGSWEEP_CRASH_SIGNAL"] == "SEGV" { kill(getpid(), SIGSEGV) }
     abort()
   }

@@ -50,6 +50,14 @@ public final class RunState: @unchecked Sendable {
     }
   }
 
+  /// Puts `job` back to be taken next, for a retry.
+  func requeue(_ job: CellJob) {
+    lock.withLock {
+      running[job.hex] = nil
+      queue.append(job)
+    }
+  }
+
   func progress(_ hex: String, step: Int) {
     lock.withLock { running[hex] = step + 1 }
   }
@@ -121,12 +129,14 @@ public final class RunState: @unchecked Sendable {
 /// Returns when every job has a result, or when the run was stopped (`state.stop`) and the
 /// running cells have ended. `onFinish` is called (from worker threads) after each cell.
 /// `stallLimit` gives, for a job, how long its worker may stay silent before it counts as
-/// stalled and is killed.
+/// stalled and is killed. Every attempt is recorded in the cell's ledger (`attempts/<id>.ndjson`);
+/// a failure of the infrastructure is tried again up to `retries` times.
 public func runJobs(
   _ jobs: [CellJob], sweepDirectory: String, workers: Int, executable: String,
   state: RunState, stallLimit: @escaping @Sendable (CellJob) -> Double = defaultStallLimit,
-  onFinish: @escaping @Sendable (CellJob, CellResult) -> Void
+  retries: Int = 0, onFinish: @escaping @Sendable (CellJob, CellResult) -> Void
 ) {
+  let budget = RetryBudget(retries: retries)
   let slots = max(1, min(workers, jobs.count))
   let group = DispatchGroup()
   for _ in 0..<slots {
@@ -150,6 +160,8 @@ public func runJobs(
           }
         }
         guard let current = worker else { continue }
+        let started = Date()
+        let stderrMark = current.stderrTail?.mark() ?? 0
         var result = current.run(
           job, sweepDirectory: sweepDirectory, stallSeconds: stallLimit(job)
         ) { step in
@@ -160,6 +172,13 @@ public func runJobs(
           current.reap()
           worker = nil
           if state.stopped == .interrupted { result = .interrupted }
+        }
+        if recordAttempt(
+          job, result: result, worker: current, started: started, stderrMark: stderrMark,
+          sweepDirectory: sweepDirectory, budget: budget)
+        {
+          state.requeue(job)
+          continue
         }
         switch result {
         case .failed(let why):
@@ -202,10 +221,24 @@ final class WorkerProcess {
   let child: ChildProcess
   private var reader: LineReader
   private(set) var isAlive = true
+  /// The worker's stderr, passed on and its last lines kept for the ledger.
+  let stderrTail: StderrTail?
+  /// How the last `run` ended, for the ledger.
+  private(set) var facts = AttemptFacts()
 
   init(executable: String) throws {
-    child = try ChildProcess(executable: executable, arguments: ["worker"])
+    child = try ChildProcess(executable: executable, arguments: ["worker"], captureStderr: true)
     reader = LineReader(fd: child.stdoutFD)
+    stderrTail = child.stderrFD.map { StderrTail(fd: $0) }
+  }
+
+  /// Notes that the worker died in the attempt, with how it ended.
+  private func died(stalled: Bool = false) -> String {
+    isAlive = false
+    let how = child.wait()
+    facts = AttemptFacts(
+      exit: how, signal: child.exitSignal, stalled: stalled, infrastructure: true)
+    return how
   }
 
   /// Sends one job and waits for its answer, passing progress steps to `progress`. A worker
@@ -213,22 +246,20 @@ final class WorkerProcess {
   func run(
     _ job: CellJob, sweepDirectory: String, stallSeconds: Double, progress: (Int) -> Void
   ) -> CellResult {
+    facts = AttemptFacts()
     let line = WorkerMessage.job(directory: sweepDirectory, job: job) + "\n"
     guard child.write(Array(line.utf8)) else {
-      isAlive = false
-      return .failed("worker stopped before taking the cell (\(child.wait()))")
+      return .failed("worker stopped before taking the cell (\(died()))")
     }
     while true {
       let reply: String
       switch reader.nextLine(timeoutSeconds: stallSeconds) {
       case .line(let text): reply = text
       case .end:
-        isAlive = false
-        return .failed("worker crashed (\(child.wait()))")
+        return .failed("worker crashed (\(died()))")
       case .timeout:
-        isAlive = false
         child.kill()
-        let how = child.wait()
+        let how = died(stalled: true)
         return .failed(
           "stalled: its worker (pid \(child.pid)) said nothing for "
             + "\(formatDuration(stallSeconds)) and was killed (\(how))")
@@ -242,6 +273,7 @@ final class WorkerProcess {
         return message["status"]?.stringValue == "diverged" ? .diverged : .ok
       case "error":
         if let path = message["disk_full"]?.stringValue { return .diskFull(path: path) }
+        facts.infrastructure = message["io"]?.boolValue == true
         return .failed(message["message"]?.stringValue ?? "unknown error")
       default:
         continue

@@ -45,9 +45,15 @@ struct Run: ParsableCommand {
       "Take the next unclaimed cell, longest first, by claiming it in DIR/claims/, so that any number of runs (hosts, Slurm tasks) share the sweep."
   )
   var dynamic = false
+  @Option(
+    help:
+      "Retry a cell this many times when its attempt fails for the infrastructure (worker killed, signalled or stalled, I/O error); a diverged cell is a result and never retried."
+  )
+  var retries = 0
 
   func validate() throws {
     try checkFlag("--jobs", jobs, in: FlagRange.jobs)
+    try checkFlag("--retries", retries, in: FlagRange.retries)
     if dynamic && shard != nil {
       throw ValidationError("--dynamic and --shard exclude each other: use one or the other")
     }
@@ -58,9 +64,10 @@ struct Run: ParsableCommand {
     let resolved = try ResolvedSweep.capture(
       path: spec.sweepFile, sweepSHA256: sweep.specSHA256, overrides: spec.overrides,
       maxCells: spec.maxCells)
-    let options = RunOptions(
+    var options = RunOptions(
       jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
       executable: currentExecutable(), dynamic: dynamic)
+    options.retries = retries
     if let note = SpecManifests.otherSpecNote(
       directory: "\(results)/\(sweep.name)", plannedIDs: sweep.cells.map(\.id.hex))
     {

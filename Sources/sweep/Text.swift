@@ -131,6 +131,8 @@ func statusText(_ status: SweepStatus, sweepPath: String, overrides: [String], s
   } else {
     text += "\nall cells done.\n"
   }
+  text += attemptLedgerText(
+    sweepDirectory: status.sweepDirectory, cells: status.states.map(\.cell.id.hex))
   return text
 }
 
