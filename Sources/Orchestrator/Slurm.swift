@@ -32,6 +32,8 @@ public struct SlurmOptions: Sendable, Equatable {
   public var workingDirectory: String
   /// Tasks take cells by claim (`sweep run --dynamic`) instead of one shard each.
   public var dynamic = false
+  /// `sweep run --retries N` in every task: infrastructure failures are retried N times.
+  public var retries = 0
 
   /// Creates options; optional settings default to the cluster's defaults.
   public init(
@@ -210,7 +212,8 @@ public func slurmArrayScript(_ o: SlurmOptions) -> String {
     "exec \(shellQuoted(o.executable)) run \(shellQuoted(o.sweepPath))"
       + (o.dynamic ? " --dynamic" : " --shard \"${SLURM_ARRAY_TASK_ID}/\(o.tasks)\"")
       + " --results \(shellQuoted(o.resultsRoot))"
-      + " --jobs \(o.cpusPerTask) --quiet" + overrideArguments(o),
+      + " --jobs \(o.cpusPerTask) --quiet" + (o.retries > 0 ? " --retries \(o.retries)" : "")
+      + overrideArguments(o),
   ]
   return lines.joined(separator: "\n") + "\n"
 }

@@ -24,11 +24,17 @@ struct Slurm: ParsableCommand {
   @Flag(help: "Submit with sbatch and print the job ids.") var submit = false
   @Flag(help: "Tasks take the next unclaimed cell, longest first (sweep run --dynamic).")
   var dynamic = false
+  @Option(
+    help:
+      "Each task retries a cell this many times when a worker is killed, signalled or stalled, or hits an I/O error (sweep run --retries)."
+  )
+  var retries = 0
 
   func validate() throws {
     try checkFlag("--tasks", tasks, in: FlagRange.cells)
     try checkFlag("--cpus-per-task", cpusPerTask, in: FlagRange.cpus)
     try checkFlag("--max-concurrent", maxConcurrent, in: FlagRange.cells)
+    try checkFlag("--retries", retries, in: FlagRange.retries)
   }
 
   func run() throws {
@@ -52,6 +58,7 @@ struct Slurm: ParsableCommand {
       extraSbatchArgs: sbatchArgs, maxConcurrent: maxConcurrent, overrides: spec.overrides,
       executable: currentExecutable(), workingDirectory: cwd)
     options.dynamic = dynamic
+    options.retries = retries
     if submit {
       let submission = try submitSlurm(options)
       print("array job: \(submission.arrayJobID)")

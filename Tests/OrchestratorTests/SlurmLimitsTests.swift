@@ -31,4 +31,7 @@ import Testing
   let script = slurmArrayScript(options)
   #expect(script.contains(" run /s/p.yaml --dynamic --results /r --jobs 1 --quiet"))
   #expect(!script.contains("--shard"))
+  #expect(!script.contains("--retries"))
+  options.retries = 2
+  #expect(slurmArrayScript(options).contains(" --quiet --retries 2"))
 }
