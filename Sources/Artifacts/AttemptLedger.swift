@@ -6,20 +6,13 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// `<sweep dir>/attempts`, the folder of the ledger.
-public func attemptsDirectory(_ sweepDirectory: String) -> String { "\(sweepDirectory)/attempts" }
-
-/// `<sweep dir>/attempts/<id>.ndjson`, the attempts at one cell.
-public func attemptsPath(_ sweepDirectory: String, _ hex: String) -> String {
-  "\(attemptsDirectory(sweepDirectory))/\(hex).ndjson"
-}
 
 /// One attempt at a cell.
 public struct Attempt: Sendable, Equatable {
@@ -107,37 +100,35 @@ public struct Attempt: Sendable, Equatable {
   }
 }
 
-/// Reading and appending the attempts of cells.
+/// Reading and appending the attempts of cells (`SweepDirectory.attemptLedger`).
 public enum AttemptLedger {
-  /// Appends `attempt` to the cell's ledger with one `write` on an `O_APPEND` descriptor (best
-  /// effort: a run's results never depend on its ledger).
-  public static func append(_ attempt: Attempt, sweepDirectory: String, hex: String) {
-    _ = try? createDirectories(attemptsDirectory(sweepDirectory))
+  /// Appends `attempt` to the ledger of cell `id` with one `write` on an `O_APPEND` descriptor
+  /// (best effort: a run's results never depend on its ledger).
+  public static func append(_ attempt: Attempt, for id: CellID, in directory: SweepDirectory) {
+    _ = try? createDirectories(directory.attempts)
     let line = Array((attempt.json.canonicalText + "\n").utf8)
-    let fd = open(
-      attemptsPath(sweepDirectory, hex), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    let fd = open(directory.attemptLedger(id), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return }
     _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
   }
 
-  /// The recorded attempts at a cell, oldest first; lines that do not parse are skipped.
-  public static func attempts(sweepDirectory: String, hex: String) -> [Attempt] {
-    guard let data = FileManager.default.contents(atPath: attemptsPath(sweepDirectory, hex))
-    else { return [] }
+  /// The recorded attempts at cell `id`, oldest first; lines that do not parse are skipped.
+  public static func attempts(_ id: CellID, in directory: SweepDirectory) -> [Attempt] {
+    guard let data = FileManager.default.contents(atPath: directory.attemptLedger(id)) else {
+      return []
+    }
     return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
       (try? JSONValue(parsing: Array(line))).flatMap(Attempt.init(json:))
     }
   }
 
-  /// Number of recorded attempts per cell id, for every cell with a ledger.
-  public static func counts(sweepDirectory: String) -> [String: Int] {
-    let directory = attemptsDirectory(sweepDirectory)
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-    var counts: [String: Int] = [:]
-    for name in names where name.hasSuffix(".ndjson") {
-      let hex = String(name.dropLast(".ndjson".count))
-      counts[hex] = attempts(sweepDirectory: sweepDirectory, hex: hex).count
+  /// Number of recorded attempts per cell, for every cell with a ledger.
+  public static func counts(in directory: SweepDirectory) -> [CellID: Int] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.attempts)) ?? []
+    var counts: [CellID: Int] = [:]
+    for id in names.compactMap(SweepDirectory.attemptLedgerID(fileName:)) {
+      counts[id] = attempts(id, in: directory).count
     }
     return counts
   }

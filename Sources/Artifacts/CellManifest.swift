@@ -97,15 +97,15 @@ public struct CellManifest: Sendable, Equatable {
   /// The value of the `schema` key.
   public static let schema = "segsweep.cell/1"
 
-  /// The cell id, 64 lowercase hex digits.
-  public var id: String
+  /// The cell id.
+  public var id: CellID
   /// `coreSemanticsVersion` of the core that produced the records.
   public var coreVersion: String
   /// The canonical resolved config.
   public var config: JSONValue
   public var seed: Int
   /// `ok` or `diverged`.
-  public var status: String
+  public var status: CellStatus
   /// The step at which a diverged run stopped.
   public var divergedStep: Int?
   /// Training steps executed.
@@ -122,8 +122,8 @@ public struct CellManifest: Sendable, Equatable {
   public var run: JSONValue
 
   public init(
-    id: String, coreVersion: String = coreSemanticsVersion, config: JSONValue, seed: Int,
-    status: String, divergedStep: Int?, stepsRun: Int, records: Int, ndjsonSHA256: String,
+    id: CellID, coreVersion: String = coreSemanticsVersion, config: JSONValue, seed: Int,
+    status: CellStatus, divergedStep: Int?, stepsRun: Int, records: Int, ndjsonSHA256: String,
     gzipSHA256: String, gzipBytes: Int, metrics: CellMetrics, run: JSONValue
   ) {
     self.id = id
@@ -143,7 +143,7 @@ public struct CellManifest: Sendable, Equatable {
 
   /// The status as the core reports it.
   public var runStatus: RunStatus {
-    if status == "diverged", let divergedStep { return .diverged(step: divergedStep) }
+    if status == .diverged, let divergedStep { return .diverged(step: divergedStep) }
     return .ok
   }
 
@@ -151,11 +151,11 @@ public struct CellManifest: Sendable, Equatable {
   public var json: JSONValue {
     .object([
       "schema": .string(CellManifest.schema),
-      "id": .string(id),
+      "id": .string(id.hex),
       "core_version": .string(coreVersion),
       "config": config,
       "seed": JSONValue(int: seed),
-      "status": .string(status),
+      "status": .string(status.rawValue),
       "diverged_step": optionalNumber(divergedStep.map(Double.init)),
       "steps_run": JSONValue(int: stepsRun),
       "records": JSONValue(int: records),
@@ -171,14 +171,16 @@ public struct CellManifest: Sendable, Equatable {
   public init(json: JSONValue, file: String = "(cell manifest)") throws(ArtifactsError) {
     let fields = try ManifestFields(json, file: file, context: "")
     try fields.expectSchema(CellManifest.schema)
-    id = try fields.string("id")
+    let idText = try fields.string("id")
+    guard let id = CellID(hex: idText), id.hex == idText else {
+      throw .badManifest(
+        file: file, reason: "id is \"\(idText)\", expected 64 lowercase hex digits")
+    }
+    self.id = id
     coreVersion = try fields.string("core_version")
     config = try fields.object("config")
     seed = try fields.int("seed")
-    status = try fields.string("status")
-    guard status == "ok" || status == "diverged" else {
-      throw .badManifest(file: file, reason: "status is \"\(status)\", expected ok or diverged")
-    }
+    status = try CellStatus(recorded: try fields.string("status"), file: file)
     divergedStep = try fields.optionalInt("diverged_step")
     stepsRun = try fields.int("steps_run")
     records = try fields.int("records")
@@ -195,26 +197,6 @@ public struct CellManifest: Sendable, Equatable {
   }
 }
 
-/// Why `id` is not the cell id of `config`, or nil when it is: the config must be a complete,
-/// valid canonical config (as `Parameters.canonical` writes it) and `id` its `CellID`. The one
-/// check of a cell's identity, shared by the done check, `sweep verify` and the worker.
-public func cellIdentityProblem(id: String, config: JSONValue) -> String? {
-  let resolved: TrainingConfig
-  do {
-    resolved = try Parameters.config(fromCanonical: config)
-  } catch {
-    return "its config is not a valid config: \(error.message)"
-  }
-  if Parameters.canonical(resolved) != config {
-    return "its config is not in canonical form (a value was edited)"
-  }
-  let expected = CellID(config: resolved).hex
-  if expected != id {
-    return "its id is not the hash of its config (the config hashes to \(expected.prefix(12)))"
-  }
-  return nil
-}
-
 extension CellManifest {
   /// What the manifest claims that contradicts itself, cheaply (no file is read): the core
   /// version, the id against the config's hash, the seed, the status against `steps_run` and
@@ -225,24 +207,28 @@ extension CellManifest {
         "it was made by core version \(coreVersion), this build's core is \(coreSemanticsVersion)"
       ]
     }
-    if let problem = cellIdentityProblem(id: id, config: config) { return [problem] }
-    guard let resolved = try? Parameters.config(fromCanonical: config) else { return [] }
+    let resolved: TrainingConfig
+    do {
+      resolved = try id.config(verifying: config)
+    } catch {
+      return [error.message]
+    }
     var problems: [String] = []
     if Int(truncatingIfNeeded: resolved.seed) != seed {
       problems.append("seed is \(seed), its config has seed \(resolved.seed)")
     }
     switch (status, divergedStep) {
-    case ("ok", nil):
+    case (.ok, nil):
       if stepsRun != resolved.iterations {
         problems.append(
           "status is ok but steps_run is \(stepsRun), not the config's \(resolved.iterations) iterations"
         )
       }
-    case ("ok", let step?):
+    case (.ok, let step?):
       problems.append("status is ok but diverged_step is \(step)")
-    case ("diverged", nil):
+    case (.diverged, nil):
       problems.append("status is diverged but diverged_step is null")
-    case ("diverged", let step?):
+    case (.diverged, let step?):
       if step < 0 || step >= resolved.iterations || stepsRun != step + 1 {
         problems.append(
           "status is diverged at step \(step) but steps_run is \(stepsRun) (expected \(step + 1))")

@@ -1,9 +1,10 @@
 // Streams one cell's step records into `cells/<id>.ndjson.gz` and commits the cell by writing
-// `cells/<id>.json` last; plus the in-memory encoding used by reruns and the resume check.
+// `cells/<id>.json` last; plus the done check.
 
 import CanonicalJSON
 import Crypto
 import Foundation
+import SweepSpec
 import TrainingCore
 
 #if canImport(Glibc)
@@ -11,16 +12,6 @@ import TrainingCore
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// The path of a cell's step log.
-public func cellLogPath(sweepDirectory: String, hex: String) -> String {
-  "\(sweepDirectory)/cells/\(hex).ndjson.gz"
-}
-
-/// The path of a cell's manifest.
-public func cellManifestPath(sweepDirectory: String, hex: String) -> String {
-  "\(sweepDirectory)/cells/\(hex).json"
-}
 
 /// Writes one cell's artifacts while it trains.
 ///
@@ -30,8 +21,8 @@ public func cellManifestPath(sweepDirectory: String, hex: String) -> String {
 /// missing is simply not done. `abandon` (or dropping an unfinished writer) removes the
 /// temporary file.
 public final class CellWriter {
-  private let sweepDirectory: String
-  private let hex: String
+  private let directory: SweepDirectory
+  private let id: CellID
   private let canonicalConfig: JSONValue
   private let config: TrainingConfig
   private let temporaryPath: String
@@ -43,18 +34,17 @@ public final class CellWriter {
   private var metrics: MetricsAccumulator
   private var done = false
 
-  /// Opens the temporary step log of cell `hex` under `sweepDirectory`, creating directories.
+  /// Opens the temporary step log of cell `id` in `directory`, creating directories.
   public init(
-    sweepDirectory: String, hex: String, canonicalConfig: JSONValue, config: TrainingConfig
+    directory: SweepDirectory, id: CellID, canonicalConfig: JSONValue, config: TrainingConfig
   ) throws(ArtifactsError) {
-    self.sweepDirectory = sweepDirectory
-    self.hex = hex
+    self.directory = directory
+    self.id = id
     self.canonicalConfig = canonicalConfig
     self.config = config
     self.metrics = MetricsAccumulator(track: config.track)
-    try createDirectories("\(sweepDirectory)/cells")
-    let temporary =
-      "\(cellLogPath(sweepDirectory: sweepDirectory, hex: hex)).\(getpid())@\(temporaryHostName()).tmp"
+    try createDirectories(directory.cells)
+    let temporary = directory.temporaryCellLog(id, owner: "\(getpid())@\(temporaryHostName())")
     self.temporaryPath = temporary
     self.gzip = try GzipWriter(file: temporary)
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -104,13 +94,13 @@ public final class CellWriter {
       guard close(closing) == 0 else {
         throw ArtifactsError.io(file: temporaryPath, operation: "close", reason: errnoText())
       }
-      let logPath = cellLogPath(sweepDirectory: sweepDirectory, hex: hex)
+      let logPath = directory.cellLog(id)
       guard rename(temporaryPath, logPath) == 0 else {
         throw ArtifactsError.io(
           file: logPath, operation: "rename \(temporaryPath) to", reason: errnoText())
       }
       done = true
-      syncDirectory("\(sweepDirectory)/cells")
+      syncDirectory(directory.cells)
     } catch {
       abandon()
       throw error
@@ -118,7 +108,7 @@ public final class CellWriter {
     let manifest = makeManifest(status: status, stepsRun: stepsRun, run: run)
     try writeAtomically(
       Array(manifest.json.prettyText.utf8),
-      to: cellManifestPath(sweepDirectory: sweepDirectory, hex: hex))
+      to: directory.cellManifest(id))
     return manifest
   }
 
@@ -129,11 +119,11 @@ public final class CellWriter {
     case .diverged(let step): divergedStep = step
     }
     return CellManifest(
-      id: hex, config: canonicalConfig, seed: Int(truncatingIfNeeded: config.seed),
-      status: divergedStep == nil ? "ok" : "diverged", divergedStep: divergedStep,
+      id: id, config: canonicalConfig, seed: Int(truncatingIfNeeded: config.seed),
+      status: CellStatus(status), divergedStep: divergedStep,
       stepsRun: stepsRun, records: metrics.records,
-      ndjsonSHA256: hexString(ndjsonHasher.finalize()),
-      gzipSHA256: hexString(gzipHasher.finalize()), gzipBytes: gzipBytes,
+      ndjsonSHA256: lowercaseHex(ndjsonHasher.finalize()),
+      gzipSHA256: lowercaseHex(gzipHasher.finalize()), gzipBytes: gzipBytes,
       metrics: metrics.metrics, run: run)
   }
 
@@ -147,23 +137,6 @@ public final class CellWriter {
       unlink(temporaryPath)
       done = true
     }
-  }
-
-  /// The NDJSON bytes and the gzip file of `records`, exactly as a `CellWriter` writes them, in
-  /// memory (for reruns that compare without touching stored artifacts).
-  public static func encode(records: [StepRecord], track: [Loss]) throws(ArtifactsError) -> (
-    ndjson: [UInt8], gzip: [UInt8]
-  ) {
-    let writer = try GzipWriter()
-    var ndjson: [UInt8] = []
-    var compressed: [UInt8] = []
-    for record in records {
-      let line = Array(ndjsonLine(record, track: track).utf8)
-      ndjson += line
-      compressed += try writer.write(line)
-    }
-    compressed += try writer.finish()
-    return (ndjson, compressed)
   }
 }
 
@@ -182,13 +155,15 @@ public enum CellCondition: Sendable, Equatable {
   }
 }
 
-/// Checks cell `hex`: its manifest parses, is named for its id, makes consistent claims
+/// Checks cell `id`: its manifest parses, is named for its id, makes consistent claims
 /// (`claimProblems`: id against the config's hash, status against steps, record count), and its
 /// step log exists with the size and SHA-256 the manifest records. With `deep`, also decompresses
 /// the log and re-derives its content hash, record count, status and metrics (`verifyCell`).
 /// The cheap form is what `plan` and `status` use; `run` and `merge` check deeply.
-public func checkCell(sweepDirectory: String, hex: String, deep: Bool = false) -> CellCondition {
-  let manifestPath = cellManifestPath(sweepDirectory: sweepDirectory, hex: hex)
+public func checkCell(_ id: CellID, in directory: SweepDirectory, deep: Bool = false)
+  -> CellCondition
+{
+  let manifestPath = directory.cellManifest(id)
   var info = stat()
   guard stat(manifestPath, &info) == 0 else {
     return errno == ENOENT ? .absent : .damaged("its manifest cannot be read: \(errnoText())")
@@ -199,13 +174,13 @@ public func checkCell(sweepDirectory: String, hex: String, deep: Bool = false) -
   } catch {
     return .damaged("its manifest is unreadable: \(error.reason)")
   }
-  guard manifest.id == hex else {
-    return .damaged("its manifest records the id \(manifest.id.prefix(12))")
+  guard manifest.id == id else {
+    return .damaged("its manifest records the id \(manifest.id.short)")
   }
   if let problem = manifest.claimProblems.first {
     return .damaged("its manifest is wrong: \(problem)")
   }
-  let logPath = cellLogPath(sweepDirectory: sweepDirectory, hex: hex)
+  let logPath = directory.cellLog(id)
   guard stat(logPath, &info) == 0 else { return .damaged("its step log is missing") }
   guard Int(info.st_size) == manifest.gzipBytes else {
     return .damaged(
@@ -216,8 +191,8 @@ public func checkCell(sweepDirectory: String, hex: String, deep: Bool = false) -
   }
   guard digest.hex == manifest.gzipSHA256 && digest.bytes == manifest.gzipBytes else {
     return .damaged(
-      "its step log has sha256 \(digest.hex.prefix(12)), the manifest records "
-        + "\(manifest.gzipSHA256.prefix(12))")
+      "its step log has sha256 \(shortHex(digest.hex)), the manifest records "
+        + "\(shortHex(manifest.gzipSHA256))")
   }
   if deep, let problem = verifyCell(manifest, logPath: logPath).first {
     return .damaged("\(problem.kind.rawValue): \(problem.message)")
@@ -225,7 +200,7 @@ public func checkCell(sweepDirectory: String, hex: String, deep: Bool = false) -
   return .done(manifest)
 }
 
-/// Whether cell `hex` is done by the cheap form of `checkCell`.
-public func cellIsDone(sweepDirectory: String, hex: String) -> Bool {
-  checkCell(sweepDirectory: sweepDirectory, hex: hex).isDone
+/// Whether cell `id` is done by the cheap form of `checkCell`.
+public func cellIsDone(_ id: CellID, in directory: SweepDirectory) -> Bool {
+  checkCell(id, in: directory).isDone
 }

@@ -211,14 +211,13 @@ func floatingPointModeInEffect() -> String {
     ? trainingFloatingPointMode : "\(trainingFloatingPointMode) requested, not in effect"
 }
 
-/// Distinct envelopes among the cell manifests of `sweepDirectory`'s cells/ folder, with how
-/// many cells each made (most first); cells with no envelope are counted under nil.
-public func envelopeCounts(sweepDirectory: String) -> [(envelope: RunEnvelope?, cells: Int)] {
-  let directory = "\(sweepDirectory)/cells"
-  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+/// Distinct envelopes among the cell manifests of `directory`, with how many cells each made
+/// (most first); cells with no envelope are counted under nil.
+public func envelopeCounts(in directory: SweepDirectory) -> [(envelope: RunEnvelope?, cells: Int)] {
+  let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.cells)) ?? []
   var counts: [(envelope: RunEnvelope?, cells: Int)] = []
-  for name in names.sorted() where name.hasSuffix(".json") && name.count == 69 {
-    guard let manifest = try? CellManifest.load(path: "\(directory)/\(name)") else { continue }
+  for id in names.sorted().compactMap(SweepDirectory.manifestID(fileName:)) {
+    guard let manifest = try? CellManifest.load(path: directory.cellManifest(id)) else { continue }
     let envelope = RunEnvelope(manifest: manifest)
     if let index = counts.firstIndex(where: { $0.envelope == envelope }) {
       counts[index].cells += 1

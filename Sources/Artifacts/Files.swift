@@ -3,6 +3,7 @@
 
 import Crypto
 import Foundation
+import SweepSpec
 
 #if canImport(Glibc)
   import Glibc
@@ -141,21 +142,9 @@ func readFile(_ path: String) throws(ArtifactsError) -> [UInt8] {
   return out
 }
 
-/// Lowercase hex of a digest.
-func hexString(_ digest: some Sequence<UInt8>) -> String {
-  let digits = Array("0123456789abcdef")
-  var out = ""
-  out.reserveCapacity(64)
-  for byte in digest {
-    out.append(digits[Int(byte >> 4)])
-    out.append(digits[Int(byte & 0x0F)])
-  }
-  return out
-}
-
 /// Lowercase hex SHA-256 of `bytes`.
 public func sha256Hex(_ bytes: [UInt8]) -> String {
-  hexString(SHA256.hash(data: bytes))
+  lowercaseHex(SHA256.hash(data: bytes))
 }
 
 /// Lowercase hex SHA-256 and size in bytes of the file at `path`, read in chunks.
@@ -166,7 +155,7 @@ func fileSHA256(_ path: String) throws(ArtifactsError) -> (hex: String, bytes: I
     hasher.update(bufferPointer: UnsafeRawBufferPointer(chunk))
     size += chunk.count
   }
-  return (hexString(hasher.finalize()), size)
+  return (lowercaseHex(hasher.finalize()), size)
 }
 
 /// This machine's host name as it appears in temporary step-log names: letters, digits, `-`

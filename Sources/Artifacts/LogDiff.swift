@@ -5,6 +5,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 
 /// The comparison of the two step logs of one cell id.
 public struct CellLogComparison: Sendable, Equatable {
@@ -187,11 +188,14 @@ public struct LogDiff: Sendable, Equatable {
     let inB = Set(b.cells.map(\.id))
     let ids = a.cells.map(\.id).filter { inB.contains($0) }.sorted()
     let compared = parallelMap(ids, progress: progress) { id in
-      let pathA = cellLogPath(sweepDirectory: directoryA, hex: id)
-      let pathB = cellLogPath(sweepDirectory: directoryB, hex: id)
       let bytesA: [UInt8]
       let bytesB: [UInt8]
       do throws(ArtifactsError) {
+        guard let cellID = CellID(hex: id) else {
+          throw .badManifest(file: id, reason: "not a cell id (64 hex digits)")
+        }
+        let pathA = SweepDirectory(directoryA).cellLog(cellID)
+        let pathB = SweepDirectory(directoryB).cellLog(cellID)
         bytesA = try gunzip(contentsOf: pathA)
         bytesB = try gunzip(contentsOf: pathB)
       } catch {
@@ -213,7 +217,7 @@ public struct LogDiff: Sendable, Equatable {
     out += "\(compared.count - differing.count) the same, \(differ) differ, \(problems) unreadable"
     out += " (tolerance \(tolerance.description))\n"
     for cell in differing {
-      let short = String(cell.id.prefix(12))
+      let short = shortHex(cell.id)
       if let problem = cell.problem {
         out += "  \(short)  unreadable: \(problem)\n"
         continue

@@ -4,6 +4,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// The differences between sweep manifests A and B, matched by cell id.
@@ -109,8 +110,8 @@ public struct ManifestDiff: Sendable, Equatable {
       if x.status != y.status {
         rows.append(
           Row(
-            kind: .statusChanged, id: id, field: "status", a: .string(x.status),
-            b: .string(y.status), delta: nil))
+            kind: .statusChanged, id: id, field: "status", a: .string(x.status.rawValue),
+            b: .string(y.status.rawValue), delta: nil))
       }
       for (field, va, vb) in comparedMetrics(x.metrics, y.metrics)
       where !tolerance.isClose(va, vb, name: field) {
@@ -177,7 +178,7 @@ public struct ManifestDiff: Sendable, Equatable {
     var lines = [["kind", "id", "field", "A", "B", "delta"]]
     for row in shown {
       lines.append([
-        row.kind.rawValue, String(row.id.prefix(12)), row.field, valueText(row.a),
+        row.kind.rawValue, shortHex(row.id), row.field, valueText(row.a),
         valueText(row.b), row.delta.map(deltaText) ?? "",
       ])
     }
@@ -221,7 +222,7 @@ public struct ManifestDiff: Sendable, Equatable {
   }
 }
 
-private func statusText(_ entry: SweepManifest.Entry?) -> String { entry?.status ?? "-" }
+private func statusText(_ entry: SweepManifest.Entry?) -> String { entry?.status.rawValue ?? "-" }
 
 /// The first key (sorted) whose value differs between two config objects.
 private func firstDifferingKey(_ a: JSONValue, _ b: JSONValue) -> String {
@@ -233,7 +234,7 @@ private func firstDifferingKey(_ a: JSONValue, _ b: JSONValue) -> String {
 /// A value for the table: hashes shortened, strings bare, numbers canonical.
 private func valueText(_ value: JSONValue) -> String {
   if let s = value.stringValue {
-    return s.count == 64 && s.allSatisfy(\.isHexDigit) ? String(s.prefix(12)) : s
+    return s.count == 64 && s.allSatisfy(\.isHexDigit) ? shortHex(s) : s
   }
   return value.canonicalText
 }

@@ -3,6 +3,7 @@
 // metric how many values moved, the median and largest move, and the cells that moved most.
 
 import CanonicalJSON
+import SweepSpec
 import TrainingCore
 
 /// How one metric moved over a set of cell pairs.
@@ -263,7 +264,7 @@ func movementTable(_ movement: [MetricMovement], indent: String) -> String {
     let most = m.moved.prefix(3).map { move -> String in
       let id =
         move.a == move.b
-        ? String(move.a.prefix(12)) : "\(move.a.prefix(8))→\(move.b.prefix(8))"
+        ? shortHex(move.a) : "\(move.a.prefix(8))→\(move.b.prefix(8))"
       return id + " "
         + (move.delta.map(signedText) ?? "\(numberOrNull(move.valueA))→\(numberOrNull(move.valueB))")
     }

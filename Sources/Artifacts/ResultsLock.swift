@@ -21,7 +21,7 @@ public final class ResultsLock {
   /// holder's pid (as it wrote it into the lock file) when another process holds it.
   public init(directory: String) throws(ArtifactsError) {
     try createDirectories(directory)
-    let path = "\(directory)/.lock"
+    let path = SweepDirectory.lockFile(in: directory)
     let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
       throw .io(file: path, operation: "open the lock file", reason: errnoText())

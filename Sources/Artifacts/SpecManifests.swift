@@ -25,7 +25,7 @@ public enum SpecManifests {
 
   /// `<directory>/manifests/<key>.json`.
   public static func manifestPath(in directory: String, key: String) -> String {
-    "\(directory)/\(directoryName)/\(key).json"
+    SweepDirectory(directory).specManifest(key: key)
   }
 
   /// Writes `manifests/<key>.json` and its `.summary.md` and `.summary.csv` for `manifest`,
@@ -34,8 +34,8 @@ public enum SpecManifests {
   /// there first, so no spec's manifest is lost.
   public static func record(_ manifest: SweepManifest, in directory: String) throws(ArtifactsError)
   {
-    try createDirectories("\(directory)/\(directoryName)")
-    let current = "\(directory)/manifest.json"
+    try createDirectories(SweepDirectory(directory).specManifests)
+    let current = SweepDirectory(directory).sweepManifest
     if FileManager.default.fileExists(atPath: current),
       let previous = try? SweepManifest.load(path: current)
     {
@@ -51,11 +51,12 @@ public enum SpecManifests {
 
   private static func write(_ manifest: SweepManifest, in directory: String) throws(ArtifactsError)
   {
-    let base = "\(directory)/\(directoryName)/\(key(of: manifest))"
+    let layout = SweepDirectory(directory)
+    let key = key(of: manifest)
     let summary = Summary(manifest: manifest)
-    try writeAtomically(Array(summary.markdown.utf8), to: base + ".summary.md")
-    try writeAtomically(Array(summary.csv.utf8), to: base + ".summary.csv")
-    try writeAtomically(Array(manifest.json.prettyText.utf8), to: base + ".json")
+    try writeAtomically(Array(summary.markdown.utf8), to: layout.specSummaryMarkdown(key: key))
+    try writeAtomically(Array(summary.csv.utf8), to: layout.specSummaryCSV(key: key))
+    try writeAtomically(Array(manifest.json.prettyText.utf8), to: layout.specManifest(key: key))
   }
 
   /// One spec recorded in a sweep directory.
@@ -72,10 +73,10 @@ public enum SpecManifests {
   /// Every spec manifest under `directory/manifests/` that parses, sorted by key, plus the
   /// spec of `manifest.json` when it has no file there (a folder from before this layout).
   public static func recorded(in directory: String) -> [Recorded] {
-    let folder = "\(directory)/\(directoryName)"
+    let folder = SweepDirectory(directory).specManifests
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
       .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".tmp") }.sorted()
-    let latest = try? SweepManifest.load(path: "\(directory)/manifest.json")
+    let latest = try? SweepManifest.load(path: SweepDirectory(directory).sweepManifest)
     let latestKey = latest.map(key(of:))
     var out: [Recorded] = []
     for name in names {
@@ -87,7 +88,8 @@ public enum SpecManifests {
     if let latest, let latestKey, !out.contains(where: { $0.key == latestKey }) {
       out.append(
         Recorded(
-          key: latestKey, path: "\(directory)/manifest.json", manifest: latest, isLatest: true))
+          key: latestKey, path: SweepDirectory(directory).sweepManifest, manifest: latest,
+          isLatest: true))
     }
     return out
   }
@@ -157,8 +159,8 @@ func verifySpecManifests(
   var problems: [VerifyProblem] = []
   var listed = Set<String>()
   let latestKey = SpecManifests.key(of: latest)
-  for spec in SpecManifests.recorded(in: directory) where spec.path != "\(directory)/manifest.json"
-  {
+  for spec in SpecManifests.recorded(in: directory)
+  where spec.path != SweepDirectory(directory).sweepManifest {
     if spec.key != SpecManifests.key(of: spec.manifest) {
       problems.append(
         VerifyProblem(

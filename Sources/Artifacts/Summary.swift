@@ -3,6 +3,7 @@
 
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// Summary tables of a sweep manifest. Every number has a fixed format (accuracies to 4
@@ -23,7 +24,7 @@ public struct Summary: Sendable {
     var optimizer: String
     var extras: [JSONValue]
     var seed: Int?
-    var status: String
+    var status: CellStatus
     var finalAccuracy: Double?
     var bestAccuracy: Double?
     var finalLoss: Double?
@@ -101,7 +102,7 @@ public struct Summary: Sendable {
         guard !values.isEmpty else { continue }
         stats[column] = Stat(
           mean: Summary.mean(values), sd: Summary.sampleSD(values), n: values.count,
-          includesDiverged: members.contains { $0.status != "ok" && $0.finalAccuracy != nil })
+          includesDiverged: members.contains { $0.status != .ok && $0.finalAccuracy != nil })
       }
       return (loss, stats)
     }
@@ -146,7 +147,7 @@ public struct Summary: Sendable {
       fields.append(row.optimizer)
       fields += row.extras.map(plainText)
       fields.append(row.seed.map(String.init) ?? "")
-      fields.append(row.status)
+      fields.append(row.status.rawValue)
       fields.append(row.finalAccuracy.map(JSONValue.numberText) ?? "")
       fields.append(row.bestAccuracy.map(JSONValue.numberText) ?? "")
       fields.append(row.finalLoss.map(JSONValue.numberText) ?? "")
@@ -174,13 +175,13 @@ public struct Summary: Sendable {
         true, false, true, true, true,
       ]
     let rows = self.rows.map { (row) -> [String] in
-      var fields: [String] = [String(row.id.prefix(12)), row.loss]
+      var fields: [String] = [shortHex(row.id), row.loss]
       fields.append(row.theta.map(JSONValue.numberText) ?? "—")
       fields.append(row.batchNorm.map { $0 ? "true" : "false" } ?? "—")
       fields.append(row.optimizer)
       fields += row.extras.map(plainText)
       fields.append(row.seed.map(String.init) ?? "—")
-      fields.append(row.status)
+      fields.append(row.status.rawValue)
       fields.append(accuracyText(row.finalAccuracy))
       fields.append(accuracyText(row.bestAccuracy))
       fields.append(lossText(row.finalLoss))
@@ -220,7 +221,7 @@ public struct Summary: Sendable {
 
   var missingNote: String {
     "\(missing.count) planned cell\(missing.count == 1 ? "" : "s") without valid artifacts: "
-      + missing.map { String($0.prefix(12)) }.joined(separator: ", ")
+      + missing.map { shortHex($0) }.joined(separator: ", ")
   }
 
   func columnLabel(_ column: Column) -> String {

@@ -17,7 +17,7 @@ public struct SweepManifest: Sendable, Equatable {
     public var id: String
     public var config: JSONValue
     /// `ok` or `diverged`.
-    public var status: String
+    public var status: CellStatus
     /// The cell's `ndjson_sha256`.
     public var contentSHA256: String
     public var gzipSHA256: String
@@ -25,7 +25,7 @@ public struct SweepManifest: Sendable, Equatable {
     public var metrics: CellMetrics
 
     public init(
-      id: String, config: JSONValue, status: String, contentSHA256: String, gzipSHA256: String,
+      id: String, config: JSONValue, status: CellStatus, contentSHA256: String, gzipSHA256: String,
       records: Int, metrics: CellMetrics
     ) {
       self.id = id
@@ -40,19 +40,19 @@ public struct SweepManifest: Sendable, Equatable {
     /// The entry of a cell manifest.
     public init(_ cell: CellManifest) {
       self.init(
-        id: cell.id, config: cell.config, status: cell.status, contentSHA256: cell.ndjsonSHA256,
+        id: cell.id.hex, config: cell.config, status: cell.status, contentSHA256: cell.ndjsonSHA256,
         gzipSHA256: cell.gzipSHA256, records: cell.records, metrics: cell.metrics)
     }
 
     /// The first 12 hex digits of the id.
-    public var shortID: String { String(id.prefix(12)) }
+    public var shortID: String { shortHex(id) }
 
     /// The entry as it appears in `cells` of manifest.json.
     public var json: JSONValue {
       .object([
         "id": .string(id),
         "config": config,
-        "status": .string(status),
+        "status": .string(status.rawValue),
         "content_sha256": .string(contentSHA256),
         "gzip_sha256": .string(gzipSHA256),
         "records": JSONValue(int: records),
@@ -64,7 +64,7 @@ public struct SweepManifest: Sendable, Equatable {
       let fields = try ManifestFields(json, file: file, context: context)
       id = try fields.string("id")
       config = try fields.object("config")
-      status = try fields.string("status")
+      status = try CellStatus(recorded: try fields.string("status"), file: file, context: context)
       contentSHA256 = try fields.string("content_sha256")
       gzipSHA256 = try fields.string("gzip_sha256")
       records = try fields.int("records")
@@ -146,13 +146,13 @@ public struct SweepManifest: Sendable, Equatable {
     var isDirectory: ObjCBool = false
     let file =
       FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        && isDirectory.boolValue ? "\(path)/manifest.json" : path
+        && isDirectory.boolValue ? SweepDirectory(path).sweepManifest : path
     return try SweepManifest(json: try loadJSON(file), file: file)
   }
 
   /// Writes `<directory>/manifest.json` atomically.
   public func write(to directory: String) throws(ArtifactsError) {
-    try writeAtomically(Array(json.prettyText.utf8), to: "\(directory)/manifest.json")
+    try writeAtomically(Array(json.prettyText.utf8), to: SweepDirectory(directory).sweepManifest)
   }
 }
 
@@ -234,7 +234,7 @@ public struct ResolvedSweep: Sendable, Equatable {
 
   /// The record in `sweepDirectory`, or nil when it has none (a directory from an older tool).
   public static func load(sweepDirectory: String) throws(ArtifactsError) -> ResolvedSweep? {
-    let path = "\(sweepDirectory)/\(fileName)"
+    let path = SweepDirectory(sweepDirectory).resolvedSweep
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     return try ResolvedSweep(json: try loadJSON(path), file: path)
   }
@@ -242,7 +242,7 @@ public struct ResolvedSweep: Sendable, Equatable {
   /// Writes `<sweepDirectory>/resolved-sweep.json` atomically.
   public func write(to sweepDirectory: String) throws(ArtifactsError) {
     try writeAtomically(
-      Array(json.prettyText.utf8), to: "\(sweepDirectory)/\(ResolvedSweep.fileName)")
+      Array(json.prettyText.utf8), to: SweepDirectory(sweepDirectory).resolvedSweep)
   }
 
   /// The sweep expanded again from the recorded text and overrides.

@@ -52,7 +52,8 @@ public func verifySweep(
   directory: String, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
 ) -> [VerifyProblem] {
   var problems: [VerifyProblem] = []
-  let cellsDirectory = "\(directory)/cells"
+  let layout = SweepDirectory(directory)
+  let cellsDirectory = layout.cells
   let names = ((try? FileManager.default.contentsOfDirectory(atPath: cellsDirectory)) ?? [])
     .filter { !$0.hasSuffix(".tmp") }.sorted()
   let manifestIDs = Set(names.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
@@ -65,12 +66,12 @@ public func verifySweep(
   }
   for result in checked {
     problems += result.problems
-    if let manifest = result.manifest { cells[manifest.id] = manifest }
+    if let manifest = result.manifest { cells[manifest.id.hex] = manifest }
   }
   problems += completenessProblems(
     directory: directory, present: manifestIDs, resolvedSweepIDs: &resolvedIDs)
 
-  let sweepPath = "\(directory)/manifest.json"
+  let sweepPath = layout.sweepManifest
   guard FileManager.default.fileExists(atPath: sweepPath) else {
     problems.append(
       VerifyProblem(kind: .missingSweepManifest, file: sweepPath, message: "run `sweep merge`"))
@@ -90,7 +91,7 @@ public func verifySweep(
       problems.append(
         VerifyProblem(
           kind: .missingCell, file: sweepPath,
-          message: "cell \(hex.prefix(12)) is listed as missing; `sweep run` computes it"))
+          message: "cell \(shortHex(hex)) is listed as missing; `sweep run` computes it"))
     }
   }
   for entry in sweep.cells {
@@ -159,16 +160,16 @@ func completenessProblems(
   for cell in missing {
     problems.append(
       VerifyProblem(
-        kind: .missingCell, file: "\(directory)/cells/\(cell.id.hex).json",
+        kind: .missingCell, file: SweepDirectory(directory).cellManifest(cell.id),
         message: "cell \(cell.id.short) of sweep \(sweep.name) has no manifest; "
           + "`sweep run` computes it"))
   }
-  if let manifest = try? SweepManifest.load(path: "\(directory)/manifest.json"),
+  if let manifest = try? SweepManifest.load(path: SweepDirectory(directory).sweepManifest),
     manifest.specSHA256 != sweep.specSHA256 || manifest.name != sweep.name
   {
     problems.append(
       VerifyProblem(
-        kind: .otherSweep, file: "\(directory)/manifest.json",
+        kind: .otherSweep, file: SweepDirectory(directory).sweepManifest,
         message: "it was assembled from another sweep file than \(ResolvedSweep.fileName) "
           + "records; run `sweep merge \(directory)`"))
   }
@@ -201,12 +202,12 @@ private func checkCellFile(_ name: String, cellsDirectory: String, manifestIDs: 
       [VerifyProblem(kind: .unreadableManifest, file: error.file, message: error.reason)], nil
     )
   }
-  if manifest.id != hex {
+  if manifest.id.hex != hex {
     return (
       [
         VerifyProblem(
           kind: .unreadableManifest, file: path,
-          message: "records id \(manifest.id), but the file is named for \(hex)")
+          message: "records id \(manifest.id.hex), but the file is named for \(hex)")
       ], nil
     )
   }
@@ -234,8 +235,8 @@ func verifyCell(_ manifest: CellManifest, logPath: String) -> [VerifyProblem] {
       VerifyProblem(
         kind: .gzipMismatch, file: logPath,
         message:
-          "\(stored.count) bytes with sha256 \(digest.prefix(12)), manifest records "
-          + "\(manifest.gzipBytes) bytes with sha256 \(manifest.gzipSHA256.prefix(12))"))
+          "\(stored.count) bytes with sha256 \(shortHex(digest)), manifest records "
+          + "\(manifest.gzipBytes) bytes with sha256 \(shortHex(manifest.gzipSHA256))"))
   }
   let ndjson: [UInt8]
   do {
@@ -260,10 +261,10 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
       VerifyProblem(
         kind: .contentMismatch, file: logPath,
         message:
-          "records hash to \(content.prefix(12)), manifest records "
-          + "\(manifest.ndjsonSHA256.prefix(12))"))
+          "records hash to \(shortHex(content)), manifest records "
+          + "\(shortHex(manifest.ndjsonSHA256))"))
   }
-  let lines = ndjson.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+  let lines = StepLogCodec.lines(ofNDJSON: ndjson)
   let count = lines.last?.isEmpty == true ? lines.count - 1 : lines.count
   if count != manifest.records {
     problems.append(
@@ -277,7 +278,7 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
         kind: .statusMismatch,
         file: logPath.replacingOccurrences(of: ".ndjson.gz", with: ".json"), message: problem))
   }
-  if let metrics = metrics(ofNDJSON: lines) {
+  if let metrics = StepLogCodec.metrics(ofLines: lines) {
     let differences = metricDifferences(manifest.metrics, metrics, tolerance: 0)
     if !differences.isEmpty {
       let text = differences.map { "\($0.field) manifest \($0.a.text), records \($0.b.text)" }
@@ -293,7 +294,9 @@ public func recordProblems(_ manifest: CellManifest, ndjson: [UInt8], logPath: S
 
 /// Why the manifest's status and steps disagree with what the step log shows, or nil.
 func statusProblem(_ manifest: CellManifest, lines: [ArraySlice<UInt8>]) -> String? {
-  guard let derived = runStatus(ofNDJSON: lines), let last = lastStep(lines) else { return nil }
+  guard let derived = StepLogCodec.runStatus(ofLines: lines),
+    let last = StepLogCodec.lastStep(ofLines: lines)
+  else { return nil }
   let claimed =
     "status \(manifest.status)" + (manifest.divergedStep.map { " at step \($0)" } ?? "")
     + ", steps_run \(manifest.stepsRun)"
@@ -314,71 +317,6 @@ func statusProblem(_ manifest: CellManifest, lines: [ArraySlice<UInt8>]) -> Stri
   }
 }
 
-/// The status a step log shows: diverged at its last step when that record holds a null loss or
-/// gradient norm (a non-finite value), else ok; nil when it has no readable last line.
-func runStatus(ofNDJSON lines: [ArraySlice<UInt8>]) -> RunStatus? {
-  guard let line = lines.last(where: { !$0.isEmpty }),
-    let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
-    let step = fields["step"]?.intValue
-  else { return nil }
-  let nonFinite = fields.contains { key, value in
-    (key.hasPrefix("loss_") || key.hasPrefix("grad_")) && value.isNull
-  }
-  return nonFinite ? .diverged(step: step) : .ok
-}
-
-/// The step of the last line of a step log.
-func lastStep(_ lines: [ArraySlice<UInt8>]) -> Int? {
-  guard let line = lines.last(where: { !$0.isEmpty }) else { return nil }
-  return (try? JSONValue(parsing: Array(line)))?["step"]?.intValue
-}
-
-/// The metrics of a step log's lines, read from the numbers as written (the tracked losses are
-/// the `loss_<name>` keys of the last line), or nil when a line does not parse.
-func metrics(ofNDJSON lines: [ArraySlice<UInt8>]) -> CellMetrics? {
-  var metrics = CellMetrics()
-  var last: [String: JSONValue]?
-  let lastIndex = lines.lastIndex { !$0.isEmpty }
-  for (index, line) in lines.enumerated() where !line.isEmpty {
-    // Only eval lines and the last line hold metrics: skip parsing the others (a paper cell has
-    // 10,001 lines and 41 eval steps). The content hash vouches for the bytes of every line.
-    if index != lastIndex && !containsAccuracyKey(line) { continue }
-    guard let fields = (try? JSONValue(parsing: Array(line)))?.objectValue,
-      let step = fields["step"]?.intValue
-    else { return nil }
-    if let accuracy = fields["accuracy"] {
-      metrics.finalAccuracy = accuracy.doubleValue
-      metrics.finalAccuracyStep = step
-      if let value = accuracy.doubleValue, value > metrics.bestAccuracy ?? -.infinity {
-        metrics.bestAccuracy = value
-        metrics.bestAccuracyStep = step
-      }
-    }
-    last = fields
-  }
-  for (key, value) in last ?? [:] {
-    if key.hasPrefix("loss_") {
-      metrics.finalLosses.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
-    } else if key.hasPrefix("grad_") {
-      metrics.finalGradNorms.updateValue(value.doubleValue, forKey: String(key.dropFirst(5)))
-    }
-  }
-  return metrics
-}
-
-/// Whether an NDJSON line holds the `"accuracy":` key.
-private func containsAccuracyKey(_ line: ArraySlice<UInt8>) -> Bool {
-  let key = Array(#""accuracy":"#.utf8)
-  guard line.count >= key.count else { return false }
-  var i = line.startIndex
-  let end = line.endIndex - key.count
-  while i <= end {
-    if line[i] == key[0] && line[i..<(i + key.count)].elementsEqual(key) { return true }
-    i += 1
-  }
-  return false
-}
-
 /// Which fields of a sweep-manifest entry differ from the entry of its cell manifest.
 func entryDifferences(_ listed: SweepManifest.Entry, _ actual: SweepManifest.Entry) -> [String] {
   var out: [String] = []
@@ -388,12 +326,12 @@ func entryDifferences(_ listed: SweepManifest.Entry, _ actual: SweepManifest.Ent
   }
   if listed.contentSHA256 != actual.contentSHA256 {
     out.append(
-      "content_sha256 \(listed.contentSHA256.prefix(12)), cell manifest "
-        + "\(actual.contentSHA256.prefix(12))")
+      "content_sha256 \(shortHex(listed.contentSHA256)), cell manifest "
+        + "\(shortHex(actual.contentSHA256))")
   }
   if listed.gzipSHA256 != actual.gzipSHA256 {
     out.append(
-      "gzip_sha256 \(listed.gzipSHA256.prefix(12)), cell manifest \(actual.gzipSHA256.prefix(12))")
+      "gzip_sha256 \(shortHex(listed.gzipSHA256)), cell manifest \(shortHex(actual.gzipSHA256))")
   }
   if listed.records != actual.records {
     out.append("records \(listed.records), cell manifest \(actual.records)")

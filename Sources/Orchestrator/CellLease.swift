@@ -6,20 +6,13 @@
 import Artifacts
 import CanonicalJSON
 import Foundation
+import SweepSpec
 
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-
-/// `<sweep dir>/claims`, the folder of cell claims.
-func claimsDirectory(_ sweepDirectory: String) -> String { "\(sweepDirectory)/claims" }
-
-/// `<sweep dir>/claims/<id>`, the claim of one cell.
-func claimPath(_ sweepDirectory: String, _ hex: String) -> String {
-  "\(claimsDirectory(sweepDirectory))/\(hex)"
-}
 
 /// How long a claim lives without a heartbeat: 60 s, or `SEGSWEEP_LEASE_SECONDS` (for tests).
 public func defaultLeaseSeconds() -> Double {
@@ -43,10 +36,12 @@ final class CellLease {
     self.token = token
   }
 
-  /// Claims cell `hex`, taking over an expired claim; nil when a live holder has it.
-  static func claim(sweepDirectory: String, hex: String, leaseSeconds: Double) -> CellLease? {
-    _ = try? createDirectories(claimsDirectory(sweepDirectory))
-    let path = claimPath(sweepDirectory, hex)
+  /// Claims cell `id` (`SweepDirectory.claim`), taking over an expired claim; nil when a live
+  /// holder has it.
+  static func claim(_ id: CellID, in directory: SweepDirectory, leaseSeconds: Double) -> CellLease?
+  {
+    _ = try? createDirectories(directory.claims)
+    let path = directory.claim(id)
     let token = Array(
       (JSONValue.object([
         "host": .string(hostName()), "pid": JSONValue(int: Int(getpid())),
@@ -111,17 +106,17 @@ func claimExpired(_ path: String, leaseSeconds: Double, now: Date = Date()) -> B
 
 /// The claims of one `sweep run --dynamic`: takes a claim before each cell, keeps the held ones
 /// alive with a heartbeat thread, and releases each when its cell ends.
-public final class DynamicClaims: @unchecked Sendable {
-  let sweepDirectory: String
+final class DynamicClaims: @unchecked Sendable {
+  let directory: SweepDirectory
   let leaseSeconds: Double
   private let lock = NSLock()
-  private var held: [String: CellLease] = [:]
+  private var held: [CellID: CellLease] = [:]
   private var stopped = false
   /// Cells skipped because they were done or claimed by another process.
-  public private(set) var skipped = 0
+  private(set) var skipped = 0
 
-  public init(sweepDirectory: String, leaseSeconds: Double = defaultLeaseSeconds()) {
-    self.sweepDirectory = sweepDirectory
+  init(directory: SweepDirectory, leaseSeconds: Double = defaultLeaseSeconds()) {
+    self.directory = directory
     self.leaseSeconds = leaseSeconds
     let interval = max(0.05, leaseSeconds / 4)
     let thread = Thread { [weak self] in
@@ -135,37 +130,34 @@ public final class DynamicClaims: @unchecked Sendable {
 
   private var isStopped: Bool { lock.withLock { stopped } }
 
-  /// Claims `hex` for this process; false when it is done already or another process holds it.
-  func take(_ hex: String) -> Bool {
-    if lock.withLock({ held[hex] != nil }) { return true }  // ours already: a retry
-    if cellIsDone(sweepDirectory: sweepDirectory, hex: hex) {
+  /// Claims `id` for this process; false when it is done already or another process holds it.
+  func take(_ id: CellID) -> Bool {
+    if lock.withLock({ held[id] != nil }) { return true }  // ours already: a retry
+    if cellIsDone(id, in: directory) {
       lock.withLock { skipped += 1 }
       return false
     }
-    guard
-      let lease = CellLease.claim(
-        sweepDirectory: sweepDirectory, hex: hex, leaseSeconds: leaseSeconds)
-    else {
+    guard let lease = CellLease.claim(id, in: directory, leaseSeconds: leaseSeconds) else {
       lock.withLock { skipped += 1 }
       return false
     }
     // Another process may have finished the cell between the check and the claim.
-    if cellIsDone(sweepDirectory: sweepDirectory, hex: hex) {
+    if cellIsDone(id, in: directory) {
       lease.release()
       lock.withLock { skipped += 1 }
       return false
     }
-    lock.withLock { held[hex] = lease }
+    lock.withLock { held[id] = lease }
     return true
   }
 
-  /// Releases the claim of `hex` once its cell has ended (done, diverged or failed).
-  func release(_ hex: String) {
-    lock.withLock { held.removeValue(forKey: hex) }?.release()
+  /// Releases the claim of `id` once its cell has ended (done, diverged or failed).
+  func release(_ id: CellID) {
+    lock.withLock { held.removeValue(forKey: id) }?.release()
   }
 
   /// Releases every claim still held and stops the heartbeat.
-  public func stop() {
+  func stop() {
     let leases = lock.withLock {
       stopped = true
       defer { held = [:] }

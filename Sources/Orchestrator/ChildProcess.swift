@@ -1,6 +1,7 @@
-// A child process with pipes to its stdin and stdout, started with posix_spawn. Foundation's
-// Process takes tens of milliseconds per start here, which alone would exceed the orchestration
-// budget on short sweeps.
+// A child process with pipes to its stdin and stdout (and optionally stderr), started with
+// posix_spawn: the one way this tool starts processes (workers, sbatch). Foundation's Process
+// takes tens of milliseconds per start here, which alone would exceed the orchestration budget
+// on short sweeps, and it cannot make every pipe end close-on-exec before a concurrent spawn.
 import Foundation
 
 /// A running child process whose stdin and stdout are pipes owned by this object.
@@ -10,15 +11,25 @@ final class ChildProcess {
   let stdinFD: Int32
   /// Read end of the child's stdout.
   let stdoutFD: Int32
-  /// Read end of the child's stderr when it was captured (`captureStderr`), else nil.
-  let stderrFD: Int32?
+  /// The child's stderr when it is captured (else the child inherits ours).
+  let standardError: StderrCapture?
   private var status: Int32?
 
-  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited. The
-  /// environment is this process's with `SWIFT_BACKTRACE=enable=no`, so that a crashing child
-  /// dies at once instead of being held alive by Swift's backtracer.
-  /// With `captureStderr`, stderr is a pipe too, read through `stderrFD`.
-  init(executable: String, arguments: [String], captureStderr: Bool = false) throws {
+  /// What becomes of the child's stderr.
+  enum StandardError {
+    /// The child writes to this process's stderr.
+    case inherited
+    /// Read into `standardError` (its last lines are kept).
+    case captured
+    /// Read into `standardError` and passed on to this process's stderr as it arrives.
+    case capturedAndEchoed
+  }
+
+  /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited unless
+  /// `standardError` says otherwise. The environment is this process's with
+  /// `SWIFT_BACKTRACE=enable=no`, so that a crashing child dies at once instead of being held
+  /// alive by Swift's backtracer.
+  init(executable: String, arguments: [String], standardError: StandardError = .inherited) throws {
     // Every pipe end is close-on-exec before any other spawn can see it: slots spawn
     // concurrently, and an end leaked into a sibling worker would keep a dead worker's pipe
     // open until the sibling exits. Glibc's module does not export pipe2, so pipe + FD_CLOEXEC
@@ -28,22 +39,22 @@ final class ChildProcess {
     defer { spawnLock.unlock() }
     let toChild = try makePipe()
     let fromChild: (read: Int32, write: Int32)
+    var errorsFromChild: (read: Int32, write: Int32)?
     do {
       fromChild = try makePipe()
+      if standardError != .inherited {
+        do {
+          errorsFromChild = try makePipe()
+        } catch {
+          close(fromChild.read)
+          close(fromChild.write)
+          throw error
+        }
+      }
     } catch {
       close(toChild.read)
       close(toChild.write)
       throw error
-    }
-
-    var errors: (read: Int32, write: Int32)?
-    if captureStderr {
-      do {
-        errors = try makePipe()
-      } catch {
-        for fd in [toChild.read, toChild.write, fromChild.read, fromChild.write] { close(fd) }
-        throw error
-      }
     }
 
     var actions = posix_spawn_file_actions_t()
@@ -51,7 +62,9 @@ final class ChildProcess {
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_adddup2(&actions, toChild.read, STDIN_FILENO)
     posix_spawn_file_actions_adddup2(&actions, fromChild.write, STDOUT_FILENO)
-    if let errors { posix_spawn_file_actions_adddup2(&actions, errors.write, STDERR_FILENO) }
+    if let errorsFromChild {
+      posix_spawn_file_actions_adddup2(&actions, errorsFromChild.write, STDERR_FILENO)
+    }
     closeInheritedDescriptors(&actions)
 
     let argv = ([executable] + arguments).map { strdup($0) }
@@ -71,24 +84,20 @@ final class ChildProcess {
     }
     close(toChild.read)
     close(fromChild.write)
-    if let errors { close(errors.write) }
+    if let errorsFromChild { close(errorsFromChild.write) }
     guard spawned == 0 else {
       close(toChild.write)
       close(fromChild.read)
-      if let errors { close(errors.read) }
+      if let errorsFromChild { close(errorsFromChild.read) }
       throw OrchestratorError.cannotStartWorker(
         "\(executable): \(String(cString: strerror(spawned)))")
     }
     pid = child
     stdinFD = toChild.write
     stdoutFD = fromChild.read
-    stderrFD = errors?.read
-  }
-
-  /// The signal that ended the child, once it has been waited for and if one did.
-  var exitSignal: Int32? {
-    guard let status, status & 0x7F != 0 else { return nil }
-    return status & 0x7F
+    self.standardError = errorsFromChild.map {
+      StderrCapture(fd: $0.read, echo: standardError == .capturedAndEchoed)
+    }
   }
 
   /// Writes all of `bytes` to the child's stdin; false when the child has gone.
@@ -108,7 +117,8 @@ final class ChildProcess {
     close(stdinFD)
   }
 
-  /// Waits for the child to exit and describes how it ended.
+  /// Waits for the child to exit and describes how it ended. A captured stderr has been read to
+  /// its end when this returns (unless something the child started holds it open over a second).
   @discardableResult
   func wait() -> String {
     if status == nil {
@@ -116,13 +126,101 @@ final class ChildProcess {
       while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
       status = raw
       close(stdoutFD)
+      standardError?.waitForEnd(seconds: 1)
     }
     return describeExit(status ?? 0)
+  }
+
+  /// After `wait`: the exit code when the child exited, or the signal's number (negated) when
+  /// it was killed by one.
+  var exitCode: Int32? {
+    guard let status else { return nil }
+    let signal = status & 0x7F
+    return signal != 0 ? -signal : (status >> 8) & 0xFF
   }
 
   /// Kills the child with SIGKILL (it is reaped by `wait`).
   func kill() {
     if status == nil { _ = Glibc.kill(pid, SIGKILL) }
+  }
+}
+
+/// A child's stderr pipe, read on its own thread until the child closes it; the thread owns the
+/// descriptor and closes it at the end. With `echo`, every byte is passed on to this process's
+/// stderr as it arrives. The last `kept` lines (each cut at 1000 bytes) are kept.
+final class StderrCapture: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  private var partial: [UInt8] = []
+  /// Lines seen in total, so that `lines(since:)` can count from a mark.
+  private var total = 0
+  private let ended = DispatchSemaphore(value: 0)
+  static let kept = 20
+
+  init(fd: Int32, echo: Bool) {
+    let thread = Thread { [self] in
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        if echo { _ = chunk.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, n) } }
+        add(chunk[0..<n])
+      }
+      close(fd)
+      ended.signal()
+    }
+    thread.stackSize = 1 << 18
+    thread.start()
+  }
+
+  private func add(_ bytes: ArraySlice<UInt8>) {
+    lock.withLock {
+      for byte in bytes {
+        if byte == UInt8(ascii: "\n") {
+          lines.append(String(decoding: partial, as: UTF8.self))
+          partial = []
+          total += 1
+          if lines.count > StderrCapture.kept {
+            lines.removeFirst(lines.count - StderrCapture.kept)
+          }
+        } else if partial.count < 1000 {
+          partial.append(byte)
+        }
+      }
+    }
+  }
+
+  /// A mark of where the output is now.
+  func mark() -> Int { lock.withLock { total } }
+
+  /// The kept lines written since `mark` (and an unterminated last line), at most `kept`.
+  func lines(since mark: Int) -> [String] {
+    lock.withLock {
+      var result = Array(lines.suffix(max(0, min(lines.count, total - mark))))
+      if !partial.isEmpty { result.append(String(decoding: partial, as: UTF8.self)) }
+      return result
+    }
+  }
+
+  /// The kept lines, joined: all of a short child's stderr (sbatch's one or two lines).
+  var text: String { lines(since: 0).joined(separator: "\n") }
+
+  /// Waits (at most `seconds`) for the pipe to close, after the child ended.
+  func waitForEnd(seconds: Double) {
+    if ended.wait(timeout: .now() + seconds) == .success { ended.signal() }
+  }
+}
+
+/// Everything the child writes to `fd` until it closes it.
+func readToEnd(_ fd: Int32) -> [UInt8] {
+  var out: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 4096)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+    if n < 0 && errno == EINTR { continue }
+    if n <= 0 { return out }
+    out.append(contentsOf: chunk[0..<n])
   }
 }
 

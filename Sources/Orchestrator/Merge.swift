@@ -83,14 +83,15 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = fals
   var missing: [Cell] = []
   var failed: [(cell: Cell, message: String)] = []
   var damaged: [(cell: Cell, damage: String)] = []
+  let directory = SweepDirectory(sweepDirectory)
   for cell in sweep.cells {
-    let condition = checkCell(sweepDirectory: sweepDirectory, hex: cell.id.hex, deep: deep)
+    let condition = checkCell(cell.id, in: directory, deep: deep)
     if case .done(let manifest) = condition {
       manifests.append(manifest)
     } else {
       if case .damaged(let why) = condition { damaged.append((cell, why)) }
       missing.append(cell)
-      if let why = FailureMarker.message(sweepDirectory: sweepDirectory, hex: cell.id.hex) {
+      if let why = FailureMarker.message(cell.id, in: directory) {
         failed.append((cell, why))
       }
     }
@@ -102,8 +103,8 @@ public func mergeSweep(_ sweep: Sweep, sweepDirectory: String, deep: Bool = fals
   try SpecManifests.record(manifest, in: sweepDirectory)
   try manifest.write(to: sweepDirectory)
   let summary = Summary(manifest: manifest)
-  try writeAtomically(Array(summary.markdown.utf8), to: "\(sweepDirectory)/summary.md")
-  try writeAtomically(Array(summary.csv.utf8), to: "\(sweepDirectory)/summary.csv")
+  try writeAtomically(Array(summary.markdown.utf8), to: directory.summaryMarkdown)
+  try writeAtomically(Array(summary.csv.utf8), to: directory.summaryCSV)
   return MergeResult(
     manifest: manifest, summary: summary, missing: missing, failed: failed, damaged: damaged)
 }
@@ -129,30 +130,44 @@ func sweepRunSection(_ cells: [CellManifest]) -> JSONValue {
   return .object(run)
 }
 
-/// The project's git commit when the tool runs inside a git checkout, else nil. Read from the
-/// .git files directly (HEAD, then the loose ref or packed-refs) rather than by starting git.
-func gitCommit() -> String? {
+/// The project's git commit when the tool runs inside a git checkout (or a worktree of one),
+/// else nil. Read from the git files directly (HEAD, then the loose ref or packed-refs) rather
+/// than by starting git. `directory` is where the search for `.git` starts.
+func gitCommit(from directory: String = FileManager.default.currentDirectoryPath) -> String? {
   let fm = FileManager.default
-  var directory = URL(fileURLWithPath: fm.currentDirectoryPath)
-  while !fm.fileExists(atPath: directory.appendingPathComponent(".git/HEAD").path) {
-    let parent = directory.deletingLastPathComponent()
-    if parent.path == directory.path { return nil }
-    directory = parent
+  var top = URL(fileURLWithPath: directory)
+  while !fm.fileExists(atPath: top.appendingPathComponent(".git").path) {
+    let parent = top.deletingLastPathComponent()
+    if parent.path == top.path { return nil }
+    top = parent
   }
-  let git = directory.appendingPathComponent(".git")
-  func read(_ path: String) -> String? {
-    (try? String(contentsOf: git.appendingPathComponent(path), encoding: .utf8))?
-      .trimmingCharacters(in: .whitespacesAndNewlines)
+  func text(_ url: URL) -> String? {
+    (try? String(contentsOf: url, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
   }
+  func resolve(_ path: String, against base: URL) -> URL {
+    path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+  }
+  // A worktree's `.git` is a file `gitdir: <its git directory>`; that directory holds HEAD and
+  // names the shared one (`commondir`), which holds the refs.
+  var git = top.appendingPathComponent(".git")
+  var isDirectory: ObjCBool = false
+  if fm.fileExists(atPath: git.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+    guard let line = text(git), line.hasPrefix("gitdir: ") else { return nil }
+    git = resolve(String(line.dropFirst(8)), against: top)
+  }
+  let common =
+    text(git.appendingPathComponent("commondir")).map { resolve($0, against: git) } ?? git
   func isHash(_ text: String) -> Bool {
     text.count == 40 && text.allSatisfy { $0.isHexDigit }
   }
-  guard let head = read("HEAD") else { return nil }
+  guard let head = text(git.appendingPathComponent("HEAD")) else { return nil }
   if isHash(head) { return head }
   guard head.hasPrefix("ref: ") else { return nil }
   let ref = String(head.dropFirst(5))
-  if let loose = read(ref), isHash(loose) { return loose }
-  for line in (read("packed-refs") ?? "").split(separator: "\n") {
+  for base in [git, common] {
+    if let loose = text(base.appendingPathComponent(ref)), isHash(loose) { return loose }
+  }
+  for line in (text(common.appendingPathComponent("packed-refs")) ?? "").split(separator: "\n") {
     let parts = line.split(separator: " ")
     if parts.count == 2, parts[1] == ref, isHash(String(parts[0])) { return String(parts[0]) }
   }

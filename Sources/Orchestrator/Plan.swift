@@ -35,13 +35,14 @@ public struct Plan: Sendable {
     self.jobs = max(1, jobs)
     // Only cells whose manifest is in the directory can be done: list it once rather than try
     // to open a manifest per cell (100,000 failed opens for a fresh grid).
+    let directory = SweepDirectory(sweepDirectory)
     let present = Set(
-      (try? FileManager.default.contentsOfDirectory(atPath: "\(sweepDirectory)/cells")) ?? [])
+      (try? FileManager.default.contentsOfDirectory(atPath: directory.cells)) ?? [])
     let chosen = shard.map { part in sweep.cells.filter { part.contains($0.id) } } ?? sweep.cells
     var cells = chosen.map { cell in
       let condition =
         present.contains("\(cell.id.hex).json")
-        ? checkCell(sweepDirectory: sweepDirectory, hex: cell.id.hex, deep: deep) : .absent
+        ? checkCell(cell.id, in: directory, deep: deep) : .absent
       var damage: String?
       if case .damaged(let why) = condition { damage = why }
       return PlannedCell(

@@ -34,14 +34,15 @@ public func measuredSpeed(sweepDirectory: String, resultsRoot: String, maxCells:
   for directory in candidates {
     // Cell ids are hashes, so the first names in sorted order are a fair sample; a few hundred
     // cells pin the speed down and keep `plan` quick on a large sweep.
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/cells")) ?? [])
+    let layout = SweepDirectory(directory)
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: layout.cells)) ?? [])
       .filter { $0.hasSuffix(".json") }.sorted().prefix(maxCells)
     var flops = 0.0
     var wall = 0.0
     var count = 0
     for name in names {
-      guard let cell = try? CellManifest.load(path: "\(directory)/cells/\(name)"),
-        cell.status == "ok", cell.run["host"]?.stringValue == host,
+      guard let cell = try? CellManifest.load(path: "\(layout.cells)/\(name)"),
+        cell.status == .ok, cell.run["host"]?.stringValue == host,
         let seconds = cell.run["wall_seconds"]?.doubleValue, seconds > 0,
         let config = try? Parameters.config(fromCanonical: cell.config)
       else { continue }

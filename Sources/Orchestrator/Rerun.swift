@@ -6,31 +6,31 @@ import SweepSpec
 import TrainingCore
 
 /// Sweep directories under a results root: the folders holding a cells/ folder.
-public func sweepDirectories(under root: String) throws -> [String] {
+func sweepDirectories(under root: String) throws -> [String] {
   let fm = FileManager.default
   guard let names = try? fm.contentsOfDirectory(atPath: root) else {
     throw OrchestratorError.notASweepDirectory(root)
   }
   return names.sorted().map { "\(root)/\($0)" }.filter {
-    fm.fileExists(atPath: "\($0)/cells")
+    fm.fileExists(atPath: SweepDirectory($0).cells)
   }
 }
 
 /// Finds the cell with id or unique prefix `prefix` among the cell manifests in `directories`.
 public func locateCell(_ prefix: String, in directories: [String]) throws -> (
-  directory: String, hex: String
+  directory: String, id: CellID
 ) {
-  var owners: [String: String] = [:]
+  var owners: [CellID: String] = [:]
   for directory in directories {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/cells")) ?? []
-    for name in names where name.hasSuffix(".json") && name.count == 69 {
-      owners[String(name.prefix(64)), default: directory] = directory
+    let cells = SweepDirectory(directory).cells
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: cells)) ?? []
+    for id in names.compactMap(SweepDirectory.manifestID(fileName:)) {
+      owners[id, default: directory] = directory
     }
   }
-  let ids = owners.keys.sorted().compactMap { CellID(hex: $0) }
-  let id = try resolveCell(prefix, among: ids)
-  guard let directory = owners[id.hex] else { throw OrchestratorError.notASweepDirectory(prefix) }
-  return (directory, id.hex)
+  let id = try resolveCell(prefix, among: owners.keys.sorted())
+  guard let directory = owners[id] else { throw OrchestratorError.notASweepDirectory(prefix) }
+  return (directory, id)
 }
 
 /// The result of recomputing a stored cell.
@@ -58,19 +58,27 @@ public struct RerunOutcome: Sendable {
   }
 }
 
-/// Recomputes the cell `hex` of `sweepDirectory` from the config in its manifest, in memory, and
-/// compares the records with the stored step log and with the manifest's claims. With
-/// `replace`, writes the recomputed artifacts over the stored ones (atomically); otherwise
-/// never touches them.
-public func rerunCell(hex: String, sweepDirectory: String, replace: Bool) throws -> RerunOutcome {
-  let manifestPath = "\(sweepDirectory)/cells/\(hex).json"
-  let manifest = try CellManifest.load(path: manifestPath)
-  let config = try Parameters.config(fromCanonical: manifest.config)
-  var ndjson: [UInt8] = []
-  _ = Trainer(config: config).run { record in
-    ndjson.append(contentsOf: ndjsonLine(record, track: config.track).utf8)
+/// Recomputes cell `id` of `sweepDirectory` from the config in its manifest, in memory, and
+/// compares the records with the stored step log and with the manifest's claims. The config
+/// must be the one the id names (`CellID.config(verifying:)`), else nothing is recomputed. With
+/// `replace`, writes the recomputed records over the stored artifacts (atomically; the cell is
+/// trained once); otherwise never touches them.
+public func rerunCell(_ id: CellID, sweepDirectory: String, replace: Bool) throws -> RerunOutcome {
+  let directory = SweepDirectory(sweepDirectory)
+  let manifest = try CellManifest.load(path: directory.cellManifest(id))
+  let job: CellJob
+  do {
+    job = try CellJob(id: id, verifying: manifest.config)
+  } catch {
+    throw OrchestratorError.cellIdentity(
+      id: id.short, directory: sweepDirectory, problem: error.message)
   }
-  let logPath = "\(sweepDirectory)/cells/\(hex).ndjson.gz"
+  let timer = RunTimer()
+  var records: [StepRecord] = []
+  let outcome = Trainer(config: job.config).run { records.append($0) }
+  let run = timer.runSection(outcome)
+  let ndjson = try StepLogCodec.encode(records: records, track: job.config.track).ndjson
+  let logPath = directory.cellLog(id)
   var comparison: RecordComparison?
   var unreadable: String?
   do {
@@ -85,9 +93,7 @@ public func rerunCell(hex: String, sweepDirectory: String, replace: Bool) throws
     "\($0.kind.rawValue): \($0.message)"
   }
   if replace {
-    _ = try runCell(
-      CellJob(hex: hex, config: config, canonicalConfig: manifest.config),
-      sweepDirectory: sweepDirectory)
+    _ = try writeCell(job, records: records, outcome: outcome, run: run, in: directory)
   }
   return RerunOutcome(
     comparison: comparison, storedContentSHA256: manifest.ndjsonSHA256,
@@ -100,6 +106,6 @@ public func rerunCell(hex: String, sweepDirectory: String, replace: Bool) throws
 /// (it holds cells/), else the sweep directories under it (PATH is a results root, as `run`
 /// takes).
 public func rerunDirectories(results: String) throws -> [String] {
-  if FileManager.default.fileExists(atPath: "\(results)/cells") { return [results] }
+  if FileManager.default.fileExists(atPath: SweepDirectory(results).cells) { return [results] }
   return try sweepDirectories(under: results)
 }

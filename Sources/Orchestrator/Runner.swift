@@ -32,7 +32,7 @@ public struct RunOptions: Sendable {
 public struct RunReport: Sendable {
   public var sweepDirectory: String
   public var plan: Plan
-  public var results: [String: CellResult]
+  public var results: [CellID: CellResult]
   /// The assembled manifest and summary (unsharded runs that finished; shards are merged by
   /// `sweep merge`).
   public var merge: MergeResult?
@@ -51,7 +51,7 @@ public struct RunReport: Sendable {
   public var doneCount: Int {
     plan.cells.filter { planned in
       if planned.done { return true }
-      switch results[planned.cell.id.hex] {
+      switch results[planned.cell.id] {
       case .ok, .diverged: return true
       default: return false
       }
@@ -72,10 +72,9 @@ public func runSweep(
 ) throws -> RunReport {
   signal(SIGPIPE, SIG_IGN)
   if let shard = options.shard { try shard.check(cellCount: sweep.cells.count) }
-  let sweepDirectory = "\(resultsRoot)/\(sweep.name)"
-  let lockDirectory =
-    options.shard.map { "\(sweepDirectory)/.locks/shard-\($0.index)-of-\($0.count)" }
-    ?? sweepDirectory
+  let directory = SweepDirectory(resultsRoot: resultsRoot, sweepName: sweep.name)
+  let sweepDirectory = directory.path
+  let lockDirectory = directory.lockDirectory(shard: options.shard.map { ($0.index, $0.count) })
   func diskFull(_ error: ArtifactsError, done: Int? = nil) -> OrchestratorError {
     let plan = Plan(
       sweep: sweep, sweepDirectory: sweepDirectory, shard: options.shard, jobs: options.jobs)
@@ -94,11 +93,11 @@ public func runSweep(
   // Dynamic runs share the directory by design: their claims keep them apart, not a lock.
   let lock = try guardingDiskFull { () throws(ArtifactsError) in
     let lock = options.dynamic ? nil : try ResultsLock(directory: lockDirectory)
-    try createDirectories("\(sweepDirectory)/cells")
+    try createDirectories(directory.cells)
     return lock
   }
   defer { lock?.release() }
-  removeAbandonedTemporaryFiles(in: "\(sweepDirectory)/cells")
+  removeAbandonedTemporaryFiles(in: directory.cells)
   removeAbandonedTemporaryFiles(in: sweepDirectory)
 
   let plan = Plan(
@@ -112,9 +111,7 @@ public func runSweep(
   try guardingDiskFull { () throws(ArtifactsError) in
     try resolved?.write(to: sweepDirectory)
   }
-  let jobs = plan.pending.map {
-    CellJob(hex: $0.cell.id.hex, config: $0.cell.config, canonicalConfig: $0.cell.canonicalConfig)
-  }
+  let jobs = plan.pending.map { CellJob($0.cell) }
   let doneBefore = plan.cells.count - jobs.count
   let scope =
     options.shard.map { " (shard \($0): \(plan.cells.count) cells)" }
@@ -128,7 +125,7 @@ public func runSweep(
   let clock = ContinuousClock()
   let start = clock.now
   let state = RunState(jobs: jobs)
-  if options.dynamic { state.claims = DynamicClaims(sweepDirectory: sweepDirectory) }
+  if options.dynamic { state.claims = DynamicClaims(directory: directory) }
   defer { state.claims?.stop() }
   if !jobs.isEmpty {
     let signals = InterruptWatch { state.stop(.interrupted) }
@@ -137,11 +134,16 @@ public func runSweep(
     let finished = DispatchSemaphore(value: 0)
     let thread = Thread {
       runJobs(
-        jobs, sweepDirectory: sweepDirectory, workers: workers, executable: options.executable,
-        state: state, retries: options.retries
-      ) { job, result in
-        if case .failed(let why) = result {
-          progress.printAbove("cell \(job.hex.prefix(12)) failed: \(why)")
+        jobs, in: directory, workers: workers, executable: options.executable, state: state,
+        retries: options.retries
+      ) { event in
+        switch event {
+        case .attempted(let job, let attempt):
+          AttemptLedger.append(attempt, for: job.id, in: directory)
+        case .finished(let job, .failed(let why)):
+          progress.printAbove("cell \(job.id.short) failed: \(why)")
+        default:
+          break
         }
       }
       finished.signal()

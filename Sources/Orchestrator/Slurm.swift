@@ -1,5 +1,6 @@
 // Slurm support: writes a job-array script (one shard per array task) and a dependent merge
 // script for a sweep, and submits both with sbatch.
+import Artifacts
 import Foundation
 
 /// Everything needed to run one sweep as a Slurm job array followed by a merge job.
@@ -61,34 +62,35 @@ public struct SlurmOptions: Sendable, Equatable {
   public var sweepDirectory: String { joinPath(resultsRoot, sweepName) }
 
   /// The directory holding the generated scripts, `<sweep dir>/slurm`.
-  public var slurmDirectory: String { joinPath(sweepDirectory, "slurm") }
+  public var slurmDirectory: String { SweepDirectory(sweepDirectory).slurm }
 
   /// The directory Slurm writes task and merge logs into, `<sweep dir>/slurm/logs`.
-  public var logDirectory: String { joinPath(slurmDirectory, "logs") }
+  public var logDirectory: String { SweepDirectory(sweepDirectory).slurmLogs }
 
-  /// Checks the options make a valid submission; throws `SlurmError.invalidOption` otherwise.
+  /// Checks the options make a valid submission; throws `OrchestratorError.slurmOption` otherwise.
   public func validate() throws {
-    if tasks < 1 { throw SlurmError.invalidOption("--tasks must be at least 1, got \(tasks)") }
+    if tasks < 1 { throw OrchestratorError.slurmOption("--tasks must be at least 1, got \(tasks)") }
     if cpusPerTask < 1 {
-      throw SlurmError.invalidOption("--cpus-per-task must be at least 1, got \(cpusPerTask)")
+      throw OrchestratorError.slurmOption("--cpus-per-task must be at least 1, got \(cpusPerTask)")
     }
     if let maxConcurrent, maxConcurrent < 1 {
-      throw SlurmError.invalidOption("--max-concurrent must be at least 1, got \(maxConcurrent)")
+      throw OrchestratorError.slurmOption(
+        "--max-concurrent must be at least 1, got \(maxConcurrent)")
     }
-    if sweepName.isEmpty { throw SlurmError.invalidOption("the sweep has an empty name") }
+    if sweepName.isEmpty { throw OrchestratorError.slurmOption("the sweep has an empty name") }
     let paths = [
       ("sweep file", sweepPath), ("results root", resultsRoot), ("executable", executable),
       ("working directory", workingDirectory),
     ]
     for (what, path) in paths where !path.hasPrefix("/") {
-      throw SlurmError.invalidOption("the \(what) path must be absolute, got '\(path)'")
+      throw OrchestratorError.slurmOption("the \(what) path must be absolute, got '\(path)'")
     }
     // A script line cannot hold a line break, and #SBATCH lines are read line by line.
     var values = [sweepPath, sweepName, resultsRoot, executable, workingDirectory]
     values += [partition, time, mem].compactMap { $0 }
     values += extraSbatchArgs + overrides
     for value in values where value.contains(where: { $0.isNewline || $0 == "\0" }) {
-      throw SlurmError.invalidOption(
+      throw OrchestratorError.slurmOption(
         "a value contains a line break or NUL: \(value.debugDescription)")
     }
   }
@@ -105,45 +107,6 @@ public struct SlurmSubmission: Sendable, Equatable {
   public init(arrayJobID: String, mergeJobID: String) {
     self.arrayJobID = arrayJobID
     self.mergeJobID = mergeJobID
-  }
-}
-
-/// Errors from writing or submitting Slurm scripts.
-public enum SlurmError: Error, Equatable, CustomStringConvertible {
-  /// An option value cannot make a valid script.
-  case invalidOption(String)
-  /// A script or directory could not be written.
-  case writeFailed(path: String, reason: String)
-  /// No `sbatch` executable was found.
-  case sbatchNotFound(String)
-  /// `sbatch` ran and failed; carries its exit status and standard error.
-  case sbatchFailed(script: String, status: Int32, stderr: String)
-  /// `sbatch --parsable` printed something that is not a job id.
-  case unexpectedOutput(script: String, output: String)
-  /// The array job was submitted but submitting the merge job failed.
-  indirect case mergeNotSubmitted(arrayJobID: String, cause: SlurmError)
-
-  public var description: String {
-    switch self {
-    case .invalidOption(let message):
-      return "slurm: \(message)"
-    case .writeFailed(let path, let reason):
-      return "slurm: cannot write \(path): \(reason)"
-    case .sbatchNotFound(let command):
-      return
-        "slurm: '\(command)' not found on PATH; submit from a Slurm login node, or run "
-        + "`sweep slurm` without --submit to only write the scripts"
-    case .sbatchFailed(let script, let status, let stderr):
-      let detail = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-      if status == -1 { return "slurm: could not start sbatch for \(script): \(detail)" }
-      return "slurm: sbatch \(script) failed with exit status \(status)"
-        + (detail.isEmpty ? "" : ": \(detail)")
-    case .unexpectedOutput(let script, let output):
-      return "slurm: sbatch --parsable \(script) printed no job id: \(output.debugDescription)"
-    case .mergeNotSubmitted(let arrayJobID, let cause):
-      return "\(cause)\nslurm: array job \(arrayJobID) was submitted but its merge job was not; "
-        + "run `sweep merge` yourself when it ends, or `scancel \(arrayJobID)`"
-    }
   }
 }
 
@@ -250,10 +213,11 @@ public func writeSlurmScripts(_ o: SlurmOptions) throws -> (array: String, merge
     try FileManager.default.createDirectory(
       atPath: o.logDirectory, withIntermediateDirectories: true)
   } catch {
-    throw SlurmError.writeFailed(path: o.logDirectory, reason: error.localizedDescription)
+    throw OrchestratorError.slurmWriteFailed(
+      path: o.logDirectory, reason: error.localizedDescription)
   }
-  let arrayPath = joinPath(o.slurmDirectory, "array.sbatch")
-  let mergePath = joinPath(o.slurmDirectory, "merge.sbatch")
+  let arrayPath = SweepDirectory(o.sweepDirectory).slurmArrayScript
+  let mergePath = SweepDirectory(o.sweepDirectory).slurmMergeScript
   try writeScript(slurmArrayScript(o), to: arrayPath)
   try writeScript(slurmMergeScript(o), to: mergePath)
   return (arrayPath, mergePath)
@@ -265,7 +229,7 @@ private func writeScript(_ text: String, to path: String) throws {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
   } catch {
-    throw SlurmError.writeFailed(path: path, reason: error.localizedDescription)
+    throw OrchestratorError.slurmWriteFailed(path: path, reason: error.localizedDescription)
   }
 }
 
@@ -282,15 +246,15 @@ public func submitSlurm(_ o: SlurmOptions, sbatch: String = "sbatch") throws -> 
       executable, arguments: ["--parsable", "--dependency=afterany:\(arrayID)", scripts.merge],
       script: scripts.merge)
     return SlurmSubmission(arrayJobID: arrayID, mergeJobID: mergeID)
-  } catch let error as SlurmError {
-    throw SlurmError.mergeNotSubmitted(arrayJobID: arrayID, cause: error)
+  } catch let error as OrchestratorError {
+    throw OrchestratorError.mergeJobNotSubmitted(arrayJobID: arrayID, cause: error)
   }
 }
 
 private func resolveCommand(_ command: String) throws -> String {
   if command.contains("/") {
     guard FileManager.default.isExecutableFile(atPath: command) else {
-      throw SlurmError.sbatchNotFound(command)
+      throw OrchestratorError.sbatchNotFound(command)
     }
     return command
   }
@@ -299,37 +263,32 @@ private func resolveCommand(_ command: String) throws -> String {
     let candidate = joinPath(String(directory), command)
     if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
   }
-  throw SlurmError.sbatchNotFound(command)
+  throw OrchestratorError.sbatchNotFound(command)
 }
 
 /// Runs sbatch and returns the job id from its `--parsable` output (`<id>` or `<id>;<cluster>`).
 private func runSbatch(
   _ executable: String, arguments: [String], script: String
 ) throws -> String {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  let stdout = Pipe()
-  let stderr = Pipe()
-  process.standardOutput = stdout
-  process.standardError = stderr
-  process.standardInput = FileHandle.nullDevice
+  let child: ChildProcess
   do {
-    try process.run()
-  } catch {
-    throw SlurmError.sbatchFailed(script: script, status: -1, stderr: error.localizedDescription)
+    child = try ChildProcess(executable: executable, arguments: arguments, standardError: .captured)
+  } catch OrchestratorError.cannotStartWorker(let why) {
+    throw OrchestratorError.sbatchFailed(script: script, status: -1, stderr: why)
   }
-  // sbatch prints a line or two, far below a pipe's buffer, so reading one pipe after the
-  // other cannot block the child.
-  let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  process.waitUntilExit()
-  guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-    throw SlurmError.sbatchFailed(
-      script: script, status: process.terminationStatus, stderr: errors)
+  child.closeInput()
+  // sbatch prints a line or two; its stderr is read on its own thread, so neither pipe can
+  // block the child.
+  let output = String(decoding: readToEnd(child.stdoutFD), as: UTF8.self)
+  child.wait()
+  let errors = child.standardError?.text ?? ""
+  let code = child.exitCode ?? -1
+  guard code == 0 else {
+    throw OrchestratorError.sbatchFailed(
+      script: script, status: code < 0 ? -code : code, stderr: errors)
   }
   guard let id = parsableJobID(output) else {
-    throw SlurmError.unexpectedOutput(script: script, output: output)
+    throw OrchestratorError.sbatchOutput(script: script, output: output)
   }
   return id
 }

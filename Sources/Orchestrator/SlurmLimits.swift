@@ -16,22 +16,17 @@ public func maxArraySize(inConfig text: String) -> Int? {
 /// The cluster's `MaxArraySize`, asking `scontrol show config`; nil when scontrol is not on
 /// PATH or does not answer (the scripts can still be written, for another machine).
 public func clusterMaxArraySize(scontrol: String = "scontrol") -> Int? {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  process.arguments = [scontrol, "show", "config"]
-  let output = Pipe()
-  process.standardOutput = output
-  process.standardError = FileHandle.nullDevice
-  process.standardInput = FileHandle.nullDevice
-  do {
-    try process.run()
-  } catch {
-    return nil
-  }
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  guard process.terminationReason == .exit, process.terminationStatus == 0 else { return nil }
-  return maxArraySize(inConfig: String(decoding: data, as: UTF8.self))
+  // Its stderr is captured and dropped: no scontrol here is an answer, not an error.
+  guard
+    let child = try? ChildProcess(
+      executable: "/usr/bin/env", arguments: [scontrol, "show", "config"],
+      standardError: .captured)
+  else { return nil }
+  child.closeInput()
+  let output = readToEnd(child.stdoutFD)
+  child.wait()
+  guard child.exitCode == 0 else { return nil }
+  return maxArraySize(inConfig: String(decoding: output, as: UTF8.self))
 }
 
 /// Why `tasks` array tasks do not fit under the cluster's `limit`, or nil when they do.

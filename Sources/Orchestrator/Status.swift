@@ -23,12 +23,12 @@ public struct SweepStatus: Sendable {
   public init(sweep: Sweep, sweepDirectory: String) {
     self.sweep = sweep
     self.sweepDirectory = sweepDirectory
-    let temps = cellsBeingWritten(cellsDirectory: "\(sweepDirectory)/cells")
+    let directory = SweepDirectory(sweepDirectory)
+    let temps = cellsBeingWritten(cellsDirectory: directory.cells)
     states = sweep.cells.map { cell in
-      let hex = cell.id.hex
-      if cellIsDone(sweepDirectory: sweepDirectory, hex: hex) { return (cell, .done) }
-      if temps.contains(hex) { return (cell, .running) }
-      if FailureMarker.message(sweepDirectory: sweepDirectory, hex: hex) != nil {
+      if cellIsDone(cell.id, in: directory) { return (cell, .done) }
+      if temps.contains(cell.id.hex) { return (cell, .running) }
+      if FailureMarker.message(cell.id, in: directory) != nil {
         return (cell, .failed)
       }
       return (cell, .missing)

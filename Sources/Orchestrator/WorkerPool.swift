@@ -1,8 +1,10 @@
 // Runs a list of cells on N worker processes, longest first, each slot taking the next cell when
 // it is free. A worker that crashes fails only the cell it was running; a new worker takes its
 // place for the rest.
+import Artifacts
 import CanonicalJSON
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// How one cell of a run ended.
@@ -22,17 +24,29 @@ public enum RunStop: Sendable, Equatable {
   case interrupted
 }
 
+/// What the worker pool reports while it runs: each attempt at a cell as it starts and as it ends,
+/// and each cell as it finishes. Called from the slots' threads.
+enum PoolEvent: Sendable {
+  /// A worker (`pid`) was handed the cell.
+  case started(CellJob, pid: pid_t)
+  /// An attempt that ran on a worker ended, as the failure ledger records it; when
+  /// `attempt.retried`, the cell goes back to the queue (`--retries`) instead of finishing.
+  case attempted(CellJob, Attempt)
+  /// The cell's last attempt ended; for a failure, the failure marker is already written.
+  case finished(CellJob, CellResult)
+}
+
 /// Live counters of a run, shared by the worker slots and the progress display.
-public final class RunState: @unchecked Sendable {
+final class RunState: @unchecked Sendable {
   private let lock = NSLock()
   private var queue: [CellJob]
-  private var running: [String: Int] = [:]  // hex -> steps done
+  private var running: [CellID: Int] = [:]  // steps done
   private var finishedSteps = 0
-  public private(set) var results: [String: CellResult] = [:]
+  private(set) var results: [CellID: CellResult] = [:]
   private var stopReason: RunStop?
   private var children: [pid_t: ChildProcess] = [:]
-  public let totalCells: Int
-  public let totalSteps: Int
+  let totalCells: Int
+  let totalSteps: Int
   /// With `--dynamic`, the claims every cell is taken under (see CellLease.swift).
   var claims: DynamicClaims?
 
@@ -45,7 +59,7 @@ public final class RunState: @unchecked Sendable {
   func next() -> CellJob? {
     lock.withLock {
       guard stopReason == nil, let job = queue.popLast() else { return nil }
-      running[job.hex] = 0
+      running[job.id] = 0
       return job
     }
   }
@@ -53,29 +67,29 @@ public final class RunState: @unchecked Sendable {
   /// Puts `job` back to be taken next, for a retry.
   func requeue(_ job: CellJob) {
     lock.withLock {
-      running[job.hex] = nil
+      running[job.id] = nil
       queue.append(job)
     }
   }
 
-  func progress(_ hex: String, step: Int) {
-    lock.withLock { running[hex] = step + 1 }
+  func progress(_ id: CellID, step: Int) {
+    lock.withLock { running[id] = step + 1 }
   }
 
   func finish(_ job: CellJob, _ result: CellResult) {
     lock.withLock {
-      running[job.hex] = nil
+      running[job.id] = nil
       finishedSteps += job.config.iterations
-      results[job.hex] = result
+      results[job.id] = result
     }
-    claims?.release(job.hex)
+    claims?.release(job.id)
   }
 
   /// Takes the claim of `job` under `--dynamic` (always true otherwise); a job another process
   /// has, or has done, is dropped from this run.
   func claim(_ job: CellJob) -> Bool {
-    guard let claims, !claims.take(job.hex) else { return true }
-    lock.withLock { running[job.hex] = nil }
+    guard let claims, !claims.take(job.id) else { return true }
+    lock.withLock { running[job.id] = nil }
     return false
   }
 
@@ -90,7 +104,7 @@ public final class RunState: @unchecked Sendable {
   }
 
   /// Why the run stopped early, if it did.
-  public var stopped: RunStop? { lock.withLock { stopReason } }
+  var stopped: RunStop? { lock.withLock { stopReason } }
 
   func register(_ child: ChildProcess) {
     let interrupted = lock.withLock {
@@ -105,7 +119,7 @@ public final class RunState: @unchecked Sendable {
   }
 
   /// A consistent snapshot for the progress display.
-  public func snapshot() -> (done: Int, failed: Int, running: Int, steps: Int) {
+  func snapshot() -> (done: Int, failed: Int, running: Int, steps: Int) {
     lock.withLock {
       var finished = 0
       var failed = 0
@@ -122,19 +136,19 @@ public final class RunState: @unchecked Sendable {
     }
   }
 
-  public func allResults() -> [String: CellResult] { lock.withLock { results } }
+  func allResults() -> [CellID: CellResult] { lock.withLock { results } }
 }
 
 /// Runs `jobs` (already sorted longest first) on `workers` processes of `executable worker`.
 /// Returns when every job has a result, or when the run was stopped (`state.stop`) and the
-/// running cells have ended. `onFinish` is called (from worker threads) after each cell.
-/// `stallLimit` gives, for a job, how long its worker may stay silent before it counts as
-/// stalled and is killed. Every attempt is recorded in the cell's ledger (`attempts/<id>.ndjson`);
-/// a failure of the infrastructure is tried again up to `retries` times.
-public func runJobs(
-  _ jobs: [CellJob], sweepDirectory: String, workers: Int, executable: String,
+/// running cells have ended. `onEvent` hears of each attempt as it starts and ends (from worker
+/// threads). `stallLimit` gives, for a job, how long its worker may stay silent before it
+/// counts as stalled and is killed. A failure of the infrastructure (a worker killed, signalled
+/// or stalled, an I/O error) is tried again up to `retries` times.
+func runJobs(
+  _ jobs: [CellJob], in directory: SweepDirectory, workers: Int, executable: String,
   state: RunState, stallLimit: @escaping @Sendable (CellJob) -> Double = defaultStallLimit,
-  retries: Int = 0, onFinish: @escaping @Sendable (CellJob, CellResult) -> Void
+  retries: Int = 0, onEvent: @escaping @Sendable (PoolEvent) -> Void
 ) {
   let budget = RetryBudget(retries: retries)
   let slots = max(1, min(workers, jobs.count))
@@ -153,19 +167,18 @@ public func runJobs(
             worker = started
           } catch {
             let result = CellResult.failed("\(error)")
-            FailureMarker.write(sweepDirectory: sweepDirectory, hex: job.hex, message: "\(error)")
+            FailureMarker.write(job.id, in: directory, message: "\(error)")
             state.finish(job, result)
-            onFinish(job, result)
+            onEvent(.finished(job, result))
             continue
           }
         }
         guard let current = worker else { continue }
         let started = Date()
-        let stderrMark = current.stderrTail?.mark() ?? 0
-        var result = current.run(
-          job, sweepDirectory: sweepDirectory, stallSeconds: stallLimit(job)
-        ) { step in
-          state.progress(job.hex, step: step)
+        let stderrMark = current.child.standardError?.mark() ?? 0
+        onEvent(.started(job, pid: current.child.pid))
+        var result = current.run(job, in: directory, stallSeconds: stallLimit(job)) { step in
+          state.progress(job.id, step: step)
         }
         if !current.isAlive {
           state.unregister(current.child)  // before reaping, so `stop` never kills a reused pid
@@ -173,23 +186,23 @@ public func runJobs(
           worker = nil
           if state.stopped == .interrupted { result = .interrupted }
         }
-        if recordAttempt(
-          job, result: result, worker: current, started: started, stderrMark: stderrMark,
-          sweepDirectory: sweepDirectory, budget: budget)
-        {
+        let attempt = current.attempt(
+          result, started: started, stderrMark: stderrMark, budget: budget, id: job.id)
+        onEvent(.attempted(job, attempt))
+        if attempt.retried {
           state.requeue(job)
           continue
         }
         switch result {
         case .failed(let why):
-          FailureMarker.write(sweepDirectory: sweepDirectory, hex: job.hex, message: why)
+          FailureMarker.write(job.id, in: directory, message: why)
         case .diskFull(let path):
           state.stop(.diskFull(path: path))
         case .ok, .diverged, .interrupted:
           break
         }
         state.finish(job, result)
-        onFinish(job, result)
+        onEvent(.finished(job, result))
       }
       if let worker {
         state.unregister(worker.child)
@@ -207,7 +220,7 @@ public func runJobs(
 /// and at least two minutes. Workers report progress several times a second while a cell runs,
 /// so silence this long means a stopped process or a hung file system, never a slow cell.
 /// `SEGSWEEP_STALL_SECONDS` overrides it (for the fault-injection tests).
-public func defaultStallLimit(_ job: CellJob) -> Double {
+func defaultStallLimit(_ job: CellJob) -> Double {
   if let text = ProcessInfo.processInfo.environment["SEGSWEEP_STALL_SECONDS"],
     let seconds = Double(text), seconds > 0
   {
@@ -221,33 +234,39 @@ final class WorkerProcess {
   let child: ChildProcess
   private var reader: LineReader
   private(set) var isAlive = true
-  /// The worker's stderr, passed on and its last lines kept for the ledger.
-  let stderrTail: StderrTail?
   /// How the last `run` ended, for the ledger.
   private(set) var facts = AttemptFacts()
 
   init(executable: String) throws {
-    child = try ChildProcess(executable: executable, arguments: ["worker"], captureStderr: true)
+    // The worker's stderr is passed on, and its last lines kept for the ledger.
+    child = try ChildProcess(
+      executable: executable, arguments: ["worker"], standardError: .capturedAndEchoed)
     reader = LineReader(fd: child.stdoutFD)
-    stderrTail = child.stderrFD.map { StderrTail(fd: $0) }
   }
 
-  /// Notes that the worker died in the attempt, with how it ended.
-  private func died(stalled: Bool = false) -> String {
+  /// Notes that the worker died (or was killed, with `kill`) in the attempt, and how it ended.
+  /// A death is the infrastructure's failure unless the worker broke the protocol.
+  @discardableResult
+  private func died(kill: Bool = false, stalled: Bool = false, infrastructure: Bool = true)
+    -> String
+  {
     isAlive = false
+    if kill { child.kill() }
     let how = child.wait()
+    let signal = child.exitCode.flatMap { $0 < 0 ? -$0 : nil }
     facts = AttemptFacts(
-      exit: how, signal: child.exitSignal, stalled: stalled, infrastructure: true)
+      exit: how, signal: signal, stalled: stalled, infrastructure: infrastructure)
     return how
   }
 
   /// Sends one job and waits for its answer, passing progress steps to `progress`. A worker
-  /// silent for `stallSeconds` is killed and the cell fails as stalled.
+  /// silent for `stallSeconds` is killed and the cell fails as stalled; one that answers with
+  /// anything but a progress, done or error message is killed and the cell fails with the line.
   func run(
-    _ job: CellJob, sweepDirectory: String, stallSeconds: Double, progress: (Int) -> Void
+    _ job: CellJob, in directory: SweepDirectory, stallSeconds: Double, progress: (Int) -> Void
   ) -> CellResult {
     facts = AttemptFacts()
-    let line = WorkerMessage.job(directory: sweepDirectory, job: job) + "\n"
+    let line = WorkerMessage.job(job, in: directory).line + "\n"
     guard child.write(Array(line.utf8)) else {
       return .failed("worker stopped before taking the cell (\(died()))")
     }
@@ -258,25 +277,33 @@ final class WorkerProcess {
       case .end:
         return .failed("worker crashed (\(died()))")
       case .timeout:
-        child.kill()
-        let how = died(stalled: true)
+        let how = died(kill: true, stalled: true)
         return .failed(
           "stalled: its worker (pid \(child.pid)) said nothing for "
             + "\(formatDuration(stallSeconds)) and was killed (\(how))")
       }
-      guard let message = try? JSONValue(parsing: reply), let event = message["event"]?.stringValue
-      else { continue }
-      switch event {
-      case "progress":
-        if let step = message["step"]?.intValue { progress(step) }
-      case "done":
-        return message["status"]?.stringValue == "diverged" ? .diverged : .ok
-      case "error":
-        if let path = message["disk_full"]?.stringValue { return .diskFull(path: path) }
-        facts.infrastructure = message["io"]?.boolValue == true
-        return .failed(message["message"]?.stringValue ?? "unknown error")
-      default:
-        continue
+      let message: WorkerMessage
+      do {
+        message = try WorkerMessage(line: reply)
+      } catch {
+        // A worker that says something else is in an unknown state: it is not trusted with
+        // another cell.
+        died(kill: true, infrastructure: false)
+        return .failed("\(error)")
+      }
+      switch message {
+      case .progress(let step):
+        progress(step)
+      case .done(let status, _):
+        return status == .diverged ? .diverged : .ok
+      case .error(_, let path?, _):
+        return .diskFull(path: path)
+      case .error(let text, nil, let io):
+        facts.infrastructure = io
+        return .failed(text)
+      case .job:
+        died(kill: true, infrastructure: false)
+        return .failed("worker protocol error: a worker sent a job line: \(reply)")
       }
     }
   }

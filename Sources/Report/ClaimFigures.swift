@@ -83,39 +83,17 @@ private func axisTicks(_ values: [Double], log: Bool, fixed: (Double, Double)?) 
 func renderChart(_ chart: Chart) -> String {
   let count = max(1, chart.panels.count)
   let width = max(720, chartLeft + count * chartPanelWidth + (count - 1) * chartGap + 30)
-  var legendRows: [[(label: String, colour: String, dashed: Bool, x: Int)]] = [[]]
-  var cursor = chartLeft
-  for entry in chart.legend {
-    let w = 34 + entry.label.count * 6 + 16
-    if cursor + w > width - 10 && !(legendRows.last?.isEmpty ?? true) {
-      legendRows.append([])
-      cursor = chartLeft
-    }
-    legendRows[legendRows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
-    cursor += w
-  }
+  let legendRows = legendLayout(
+    chart.legend.map { ($0.label, $0.colour, $0.dashed) }, width: width, left: chartLeft)
   let legendY = chartTop + chartPanelHeight + 58
   let height = legendY + legendRows.count * 18 + 8
-  var svg =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
-    + "viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
-    + "<title>\(escapeMarkup(chart.title))</title>\n"
-    + "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
+  var svg = svgDocumentStart(width: width, height: height, title: chart.title)
   svg += text(width / 2, 24, chart.title, size: 15, extra: " font-weight=\"bold\"")
   svg += text(width / 2, 44, chart.subtitle, size: 11)
   for (index, panel) in chart.panels.enumerated() {
     svg += renderPanel(panel, x0: chartLeft + index * (chartPanelWidth + chartGap), clip: index)
   }
-  for (rowIndex, row) in legendRows.enumerated() {
-    let y = legendY + rowIndex * 18
-    for entry in row {
-      svg +=
-        "<path d=\"M\(entry.x) \(y - 4)h26\" stroke=\"\(entry.colour)\" stroke-width=\"2\""
-        + (entry.dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>\n"
-      svg += text(entry.x + 32, y, entry.label, size: 11, anchor: "start")
-    }
-  }
+  svg += legendElements(legendRows, y: legendY, anyBand: false)
   return svg + "</svg>\n"
 }
 
@@ -224,14 +202,8 @@ private func renderPanel(_ panel: ChartPanel, x0: Int, clip: Int) -> String {
   }
   svg += "</g>\n"
   let empty = panel.markers.isEmpty && panel.lines.allSatisfy { $0.points.allSatisfy { $0 == nil } }
-  if empty {
-    svg += text(
-      x0 + chartPanelWidth / 2, y0 + chartPanelHeight / 2, "no data", size: 11,
-      extra: " fill=\"#888888\"")
-  }
-  svg +=
-    "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(chartPanelWidth)\" height=\"\(chartPanelHeight)\" "
-    + "fill=\"none\" stroke=\"#555555\"/>\n"
+  svg += panelFrame(
+    x0: x0, y0: y0, width: chartPanelWidth, height: chartPanelHeight, empty: empty)
   return svg
 }
 

@@ -233,7 +233,7 @@ struct ClaimData {
   var medians: [String: [Loss: Double]]
 
   init(_ all: [ReportCell]) {
-    cells = all.filter { $0.status != "missing" }.sorted { $0.id < $1.id }
+    cells = all.filter { $0.status != .missing }.sorted { $0.id < $1.id }
     var medians: [String: [Loss: Double]] = [:]
     for cell in cells {
       var byLoss: [Loss: Double] = [:]
@@ -301,14 +301,14 @@ func plateauSlope(_ cell: ReportCell, steps: Int) -> Double? {
 
 /// Converged: status ok, final accuracy at least the bar, and no longer improving.
 func converged(_ cell: ReportCell, _ o: ClaimOptions) -> Bool {
-  guard cell.status == "ok", let a = cell.finalAccuracy, a >= o.convergedAccuracy,
+  guard cell.status == .ok, let a = cell.finalAccuracy, a >= o.convergedAccuracy,
     let slope = plateauSlope(cell, steps: o.plateauSteps)
   else { return false }
   return slope <= o.plateauSlope
 }
 
 private func goodAccuracy(_ cell: ReportCell, _ o: ClaimOptions) -> Bool {
-  guard cell.status == "ok", let a = cell.finalAccuracy else { return false }
+  guard cell.status == .ok, let a = cell.finalAccuracy else { return false }
   let baseline = majorityBaseline(theta: cell.config.theta)
   return a >= baseline + o.goodGapFraction * (1 - baseline)
 }

@@ -2,6 +2,7 @@
 // of every tracked loss on top (log axis), tracked losses plus validation accuracy below.
 
 import Foundation
+import SweepSpec
 import TrainingCore
 
 /// One figure to draw: the cells that share every parameter but the training loss.
@@ -15,7 +16,7 @@ struct FigureSpec {
 /// The figures of a report, in a fixed order: foreground share, optimizer, batch norm, seed,
 /// then any other varying parameters. Missing cells have no data and are left out.
 func figureSpecs(_ input: ReportInput) -> [FigureSpec] {
-  let present = input.cells.filter { $0.status != "missing" }
+  let present = input.cells.filter { $0.status != .missing }
   let extraKeys = varyingExtraKeys(present.map(\.config))
   var groups: [TrainingConfig: [ReportCell]] = [:]
   for cell in present {
@@ -42,7 +43,7 @@ func figureSpecs(_ input: ReportInput) -> [FigureSpec] {
     var unique: [ReportCell] = []
     for cell in cells where unique.last?.config.loss != cell.config.loss { unique.append(cell) }
     var name = figureFileName(key, extraKeys: extraKeys)
-    if used.contains(name) { name = "fig-" + String(unique[0].id.prefix(12)) + ".svg" }
+    if used.contains(name) { name = "fig-" + shortHex(unique[0].id) + ".svg" }
     used.insert(name)
     specs.append(
       FigureSpec(fileName: name, title: figureTitle(key, extraKeys: extraKeys), cells: unique))
@@ -202,173 +203,179 @@ func tickLabel(_ ticks: Ticks, _ value: Double, x: Int, y: Int, anchor: String) 
     + "<tspan dy=\"-4\" font-size=\"8\">\(exponent)</tspan></text>\n"
 }
 
-/// Renders one figure as a standalone SVG document.
-func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
-  let columns = max(1, spec.cells.count)
-  let plotWidth = columns * panelWidth + (columns - 1) * columnGap
-  let width = max(minimumWidth, marginLeft + plotWidth + marginRight)
-  let tracked = Set(spec.cells.flatMap { Array($0.series.gradNorms.keys) + $0.series.losses.keys })
-    .sorted()
-
-  // Prepare every line first so each row can share one y range.
-  var gradLines: [[Line]] = []
-  var lossLines: [[Line]] = []
-  var accuracyLines: [Line] = []
+/// The lines of a figure's panels, prepared first so each row can share one y range.
+private struct FigureLines {
+  /// Per cell (column): one line per tracked loss, in `tracked` order.
+  var grad: [[Line]] = []
+  var loss: [[Line]] = []
+  /// Per cell: its validation accuracy.
+  var accuracy: [Line] = []
+  /// The largest step any panel shows.
   var xHigh = 1.0
-  for cell in spec.cells {
-    let s = cell.series
-    gradLines.append(
-      tracked.compactMap { loss in
-        s.gradNorms[loss].map {
-          prepare(
-            steps: s.steps, values: $0, log: true, smooth: options.smooth,
-            maxPoints: options.maxPoints, colour: colour(loss))
-        }
-      })
-    lossLines.append(
-      tracked.compactMap { loss in
-        s.losses[loss].map {
-          prepare(
-            steps: s.steps, values: $0, log: false, smooth: options.smooth,
-            maxPoints: options.maxPoints, colour: colour(loss))
-        }
-      })
-    let accuracy = s.accuracy.filter { $0.value.isFinite }
-    accuracyLines.append(
-      Line(
-        colour: "#000000",
-        points: accuracy.map {
-          LinePoint(step: Double($0.step), mean: $0.value, min: $0.value, max: $0.value)
-        }, banded: false))
-    xHigh = max(
-      xHigh, Double(s.steps.last ?? 0), Double(s.accuracy.last?.step ?? 0),
-      Double(cell.config.iterations - 1))
-  }
-  let gradRange = range(gradLines.flatMap { $0 })
-  let lossRange = range(lossLines.flatMap { $0 })
-  let gradTicks = logTicks(low: gradRange?.low ?? 0, high: gradRange?.high ?? 0)
-  let lossTicks = linearTicks(low: lossRange?.low ?? 0, high: lossRange?.high ?? 1)
-  let accuracyTicks = linearTicks(low: 0, high: 1, target: 5)
-  let xTicks = linearTicks(low: 0, high: xHigh, target: 4)
-  let anyBand = (gradLines + lossLines).joined().contains { $0.banded }
 
-  let topRowY = marginTop
-  let bottomRowY = marginTop + panelHeight + rowGap
-  let legendY = bottomRowY + panelHeight + 56
+  init(_ spec: FigureSpec, tracked: [Loss], options: ReportOptions) {
+    for cell in spec.cells {
+      let s = cell.series
+      /// One line per tracked loss that has `values`.
+      func lines(_ values: [Loss: [Float?]], log: Bool) -> [Line] {
+        tracked.compactMap { loss in
+          values[loss].map {
+            prepare(
+              steps: s.steps, values: $0, log: log, smooth: options.smooth,
+              maxPoints: options.maxPoints, colour: colour(loss))
+          }
+        }
+      }
+      grad.append(lines(s.gradNorms, log: true))
+      loss.append(lines(s.losses, log: false))
+      let points = s.accuracy.filter { $0.value.isFinite }
+      accuracy.append(
+        Line(
+          colour: "#000000",
+          points: points.map {
+            LinePoint(step: Double($0.step), mean: $0.value, min: $0.value, max: $0.value)
+          }, banded: false))
+      xHigh = max(
+        xHigh, Double(s.steps.last ?? 0), Double(s.accuracy.last?.step ?? 0),
+        Double(cell.config.iterations - 1))
+    }
+  }
+
+  /// Whether any line is drawn as a bucketed band (the legend then explains bands).
+  var anyBand: Bool { (grad + loss).joined().contains { $0.banded } }
+}
+
+/// One legend entry placed at `x` on its row.
+typealias LegendEntry = (label: String, colour: String, dashed: Bool, x: Int)
+
+/// Legend entries laid out in rows that fit `width`, each row starting at `left`; shared by
+/// every kind of figure.
+func legendLayout(
+  _ entries: [(label: String, colour: String, dashed: Bool)], width: Int, left: Int
+) -> [[LegendEntry]] {
+  var rows: [[LegendEntry]] = [[]]
+  var cursor = left
+  for entry in entries {
+    let w = 34 + entry.label.count * 6 + 16
+    if cursor + w > width - 10 && !(rows.last?.isEmpty ?? true) {
+      rows.append([])
+      cursor = left
+    }
+    rows[rows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
+    cursor += w
+  }
+  return rows
+}
+
+/// The legend of a figure: each tracked loss, then the accuracy line.
+private func legendRows(tracked: [Loss], width: Int) -> [[LegendEntry]] {
   var legend: [(label: String, colour: String, dashed: Bool)] = tracked.map {
     (displayName($0), colour($0), false)
   }
   legend.append(("validation accuracy (right axis)", "#000000", true))
-  // Lay the legend out in rows that fit the width.
-  var legendRows: [[(label: String, colour: String, dashed: Bool, x: Int)]] = [[]]
-  var cursor = marginLeft
-  for entry in legend {
-    let w = 34 + entry.label.count * 6 + 16
-    if cursor + w > width - 10 && !(legendRows.last?.isEmpty ?? true) {
-      legendRows.append([])
-      cursor = marginLeft
-    }
-    legendRows[legendRows.count - 1].append((entry.label, entry.colour, entry.dashed, cursor))
-    cursor += w
-  }
-  let height = legendY + legendRows.count * 18 + (anyBand ? 18 : 0) + 8
+  return legendLayout(legend, width: width, left: marginLeft)
+}
 
-  var svg =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+/// The opening of a standalone SVG document: its size, title and white background.
+func svgDocumentStart(width: Int, height: Int, title: String) -> String {
+  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     + "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
     + "viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
-    + "<title>\(escapeMarkup(spec.title))</title>\n"
+    + "<title>\(escapeMarkup(title))</title>\n"
     + "<rect x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(height)\" fill=\"#ffffff\"/>\n"
-  svg += text(width / 2, 24, spec.title, size: 15, extra: " font-weight=\"bold\"")
-  var subtitle = "Top: global gradient norm of each tracked loss. Bottom: tracked losses, "
-  subtitle += "validation accuracy dashed."
-  if options.smooth > 1 { subtitle += " Smoothed, window \(options.smooth)." }
-  svg += text(width / 2, 44, subtitle, size: 11)
+}
 
-  var clipIndex = 0
-  for (column, cell) in spec.cells.enumerated() {
-    let x0 = marginLeft + column * (panelWidth + columnGap)
-    let diverged = cell.status == "diverged"
-    svg += text(
-      x0 + panelWidth / 2, topRowY - 24, "trained with \(displayName(cell.config.loss))", size: 12)
-    svg += text(
-      x0 + panelWidth / 2, topRowY - 9, cell.shortID + (diverged ? " · DIVERGED" : ""),
-      extra: diverged ? " fill=\"#b00020\" font-weight=\"bold\"" : " fill=\"#555555\"")
-    let rows: [(y0: Int, ticks: Ticks, lines: [Line])] = [
-      (topRowY, gradTicks, gradLines[column]),
-      (bottomRowY, lossTicks, lossLines[column]),
-    ]
-    for (rowIndex, row) in rows.enumerated() {
-      let frame = Frame(x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: row.ticks)
-      // Grid and ticks.
-      svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
-      for v in row.ticks.values {
-        let y = tenths(frame.py(v))
-        svg += "<path d=\"M\(x0) \(y)h\(panelWidth)\"/>\n"
-      }
-      for v in xTicks.values {
-        let x = tenths(frame.px(v))
-        svg += "<path d=\"M\(x) \(row.y0)v\(panelHeight)\"/>\n"
-      }
-      svg += "</g>\n"
-      for v in row.ticks.values {
-        let y = frame.py(v) / 10
-        svg += "<path d=\"M\(x0 - 4) \(y)h4\" stroke=\"#555555\"/>\n"
-        if column == 0 { svg += tickLabel(row.ticks, v, x: x0 - 7, y: y + 4, anchor: "end") }
-      }
-      for v in xTicks.values {
-        let x = frame.px(v) / 10
-        svg += "<path d=\"M\(x) \(row.y0 + panelHeight)v4\" stroke=\"#555555\"/>\n"
-        svg += text(x, row.y0 + panelHeight + 15, xTicks.label(v))
-      }
-      svg += text(x0 + panelWidth / 2, row.y0 + panelHeight + 30, "iteration", size: 11)
-      // Data, clipped to the panel.
-      svg +=
-        "<clipPath id=\"c\(clipIndex)\"><rect x=\"\(x0)\" y=\"\(row.y0)\" "
-        + "width=\"\(panelWidth)\" height=\"\(panelHeight)\"/></clipPath>\n"
-      svg +=
-        "<g clip-path=\"url(#c\(clipIndex))\" fill=\"none\" stroke-width=\"1.2\" "
-        + "stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
-      clipIndex += 1
-      for line in row.lines { svg += lineElements(line, frame: frame) }
-      if rowIndex == 1 {
-        let accuracyFrame = Frame(
-          x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: accuracyTicks)
-        svg += lineElements(accuracyLines[column], frame: accuracyFrame, dashed: true)
-      }
-      svg += "</g>\n"
-      if row.lines.allSatisfy({ $0.points.allSatisfy { $0 == nil } }) {
-        svg += text(
-          x0 + panelWidth / 2, row.y0 + panelHeight / 2, "no data", size: 11,
-          extra: " fill=\"#888888\"")
-      }
-      svg +=
-        "<rect x=\"\(x0)\" y=\"\(row.y0)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" "
-        + "fill=\"none\" stroke=\"#555555\"/>\n"
-      if rowIndex == 1 {
-        // Right axis: validation accuracy.
-        let right = x0 + panelWidth
-        let accuracyFrame = Frame(
-          x0: x0, y0: row.y0, xLow: 0, xHigh: xTicks.high, y: accuracyTicks)
-        for v in accuracyTicks.values {
-          let y = accuracyFrame.py(v) / 10
-          svg += "<path d=\"M\(right) \(y)h4\" stroke=\"#555555\"/>\n"
-          if column == columns - 1 {
-            svg += text(right + 7, y + 4, accuracyTicks.label(v), anchor: "start")
-          }
-        }
-      }
+/// The shared axes of a figure's panels.
+private struct FigureAxes {
+  var grad: Ticks
+  var loss: Ticks
+  var accuracy: Ticks
+  var x: Ticks
+
+  init(_ lines: FigureLines) {
+    let gradRange = range(lines.grad.flatMap { $0 })
+    let lossRange = range(lines.loss.flatMap { $0 })
+    grad = logTicks(low: gradRange?.low ?? 0, high: gradRange?.high ?? 0)
+    loss = linearTicks(low: lossRange?.low ?? 0, high: lossRange?.high ?? 1)
+    accuracy = linearTicks(low: 0, high: 1, target: 5)
+    x = linearTicks(low: 0, high: lines.xHigh, target: 4)
+  }
+}
+
+/// One panel at (`x0`, `y0`): grid, ticks, the lines clipped to it (with the accuracy line on the
+/// loss row), its frame and, on the loss row, the right accuracy axis. `clip` is a figure-wide
+/// counter for clip-path ids.
+private func panel(
+  x0: Int, y0: Int, ticks: Ticks, lines: [Line], accuracy: Line?, axes: FigureAxes,
+  firstColumn: Bool, lastColumn: Bool, clip: inout Int
+) -> String {
+  var svg = ""
+  let frame = Frame(x0: x0, y0: y0, xLow: 0, xHigh: axes.x.high, y: ticks)
+  // Grid and ticks.
+  svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
+  for v in ticks.values {
+    let y = tenths(frame.py(v))
+    svg += "<path d=\"M\(x0) \(y)h\(panelWidth)\"/>\n"
+  }
+  for v in axes.x.values {
+    let x = tenths(frame.px(v))
+    svg += "<path d=\"M\(x) \(y0)v\(panelHeight)\"/>\n"
+  }
+  svg += "</g>\n"
+  for v in ticks.values {
+    let y = frame.py(v) / 10
+    svg += "<path d=\"M\(x0 - 4) \(y)h4\" stroke=\"#555555\"/>\n"
+    if firstColumn { svg += tickLabel(ticks, v, x: x0 - 7, y: y + 4, anchor: "end") }
+  }
+  for v in axes.x.values {
+    let x = frame.px(v) / 10
+    svg += "<path d=\"M\(x) \(y0 + panelHeight)v4\" stroke=\"#555555\"/>\n"
+    svg += text(x, y0 + panelHeight + 15, axes.x.label(v))
+  }
+  svg += text(x0 + panelWidth / 2, y0 + panelHeight + 30, "iteration", size: 11)
+  // Data, clipped to the panel.
+  svg +=
+    "<clipPath id=\"c\(clip)\"><rect x=\"\(x0)\" y=\"\(y0)\" "
+    + "width=\"\(panelWidth)\" height=\"\(panelHeight)\"/></clipPath>\n"
+  svg +=
+    "<g clip-path=\"url(#c\(clip))\" fill=\"none\" stroke-width=\"1.2\" "
+    + "stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
+  clip += 1
+  for line in lines { svg += lineElements(line, frame: frame) }
+  let accuracyFrame = Frame(x0: x0, y0: y0, xLow: 0, xHigh: axes.x.high, y: axes.accuracy)
+  if let accuracy { svg += lineElements(accuracy, frame: accuracyFrame, dashed: true) }
+  svg += "</g>\n"
+  svg += panelFrame(
+    x0: x0, y0: y0, width: panelWidth, height: panelHeight,
+    empty: lines.allSatisfy { $0.points.allSatisfy { $0 == nil } })
+  if accuracy != nil {
+    // Right axis: validation accuracy.
+    let right = x0 + panelWidth
+    for v in axes.accuracy.values {
+      let y = accuracyFrame.py(v) / 10
+      svg += "<path d=\"M\(right) \(y)h4\" stroke=\"#555555\"/>\n"
+      if lastColumn { svg += text(right + 7, y + 4, axes.accuracy.label(v), anchor: "start") }
     }
   }
-  // Axis titles.
-  let lastRight = marginLeft + plotWidth
-  svg += rotatedText(
-    16, topRowY + panelHeight / 2, "gradient norm (log scale)", angle: -90)
-  svg += rotatedText(16, bottomRowY + panelHeight / 2, "loss", angle: -90)
-  svg += rotatedText(
-    lastRight + 52, bottomRowY + panelHeight / 2, "validation accuracy", angle: 90)
-  // Legend.
-  for (rowIndex, row) in legendRows.enumerated() {
+  return svg
+}
+
+/// A panel's "no data" note (when `empty`) and its frame, shared by every kind of figure.
+func panelFrame(x0: Int, y0: Int, width: Int, height: Int, empty: Bool) -> String {
+  var svg = ""
+  if empty {
+    svg += text(x0 + width / 2, y0 + height / 2, "no data", size: 11, extra: " fill=\"#888888\"")
+  }
+  svg +=
+    "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(width)\" height=\"\(height)\" "
+    + "fill=\"none\" stroke=\"#555555\"/>\n"
+  return svg
+}
+
+/// The legend rows at `y`, then the note on bands when any line is bucketed.
+func legendElements(_ rows: [[LegendEntry]], y legendY: Int, anyBand: Bool) -> String {
+  var svg = ""
+  for (rowIndex, row) in rows.enumerated() {
     let y = legendY + rowIndex * 18
     for entry in row {
       svg +=
@@ -378,7 +385,7 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
     }
   }
   if anyBand {
-    let y = legendY + legendRows.count * 18
+    let y = legendY + rows.count * 18
     svg +=
       "<rect x=\"\(marginLeft)\" y=\"\(y - 9)\" width=\"26\" height=\"8\" fill=\"#555555\" "
       + "fill-opacity=\"0.18\"/>\n"
@@ -387,6 +394,61 @@ func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
       "long lines: mean per bucket of steps, band from bucket min to max", size: 11,
       anchor: "start")
   }
+  return svg
+}
+
+/// Renders one figure as a standalone SVG document: a title, a column of two panels per cell
+/// (gradient norms above, losses and accuracy below) and a legend.
+func renderFigure(_ spec: FigureSpec, options: ReportOptions) -> String {
+  let columns = max(1, spec.cells.count)
+  let plotWidth = columns * panelWidth + (columns - 1) * columnGap
+  let width = max(minimumWidth, marginLeft + plotWidth + marginRight)
+  let tracked = Set(spec.cells.flatMap { Array($0.series.gradNorms.keys) + $0.series.losses.keys })
+    .sorted()
+  let lines = FigureLines(spec, tracked: tracked, options: options)
+  let axes = FigureAxes(lines)
+  let anyBand = lines.anyBand
+
+  let topRowY = marginTop
+  let bottomRowY = marginTop + panelHeight + rowGap
+  let legendY = bottomRowY + panelHeight + 56
+  let legend = legendRows(tracked: tracked, width: width)
+  let height = legendY + legend.count * 18 + (anyBand ? 18 : 0) + 8
+
+  var svg = svgDocumentStart(width: width, height: height, title: spec.title)
+  svg += text(width / 2, 24, spec.title, size: 15, extra: " font-weight=\"bold\"")
+  var subtitle = "Top: global gradient norm of each tracked loss. Bottom: tracked losses, "
+  subtitle += "validation accuracy dashed."
+  if options.smooth > 1 { subtitle += " Smoothed, window \(options.smooth)." }
+  svg += text(width / 2, 44, subtitle, size: 11)
+
+  var clip = 0
+  for (column, cell) in spec.cells.enumerated() {
+    let x0 = marginLeft + column * (panelWidth + columnGap)
+    let diverged = cell.status == .diverged
+    svg += text(
+      x0 + panelWidth / 2, topRowY - 24, "trained with \(displayName(cell.config.loss))", size: 12)
+    svg += text(
+      x0 + panelWidth / 2, topRowY - 9, cell.shortID + (diverged ? " · DIVERGED" : ""),
+      extra: diverged ? " fill=\"#b00020\" font-weight=\"bold\"" : " fill=\"#555555\"")
+    let first = column == 0
+    let last = column == columns - 1
+    svg += panel(
+      x0: x0, y0: topRowY, ticks: axes.grad, lines: lines.grad[column], accuracy: nil,
+      axes: axes, firstColumn: first, lastColumn: last, clip: &clip)
+    svg += panel(
+      x0: x0, y0: bottomRowY, ticks: axes.loss, lines: lines.loss[column],
+      accuracy: lines.accuracy[column], axes: axes, firstColumn: first, lastColumn: last,
+      clip: &clip)
+  }
+  // Axis titles.
+  let lastRight = marginLeft + plotWidth
+  svg += rotatedText(
+    16, topRowY + panelHeight / 2, "gradient norm (log scale)", angle: -90)
+  svg += rotatedText(16, bottomRowY + panelHeight / 2, "loss", angle: -90)
+  svg += rotatedText(
+    lastRight + 52, bottomRowY + panelHeight / 2, "validation accuracy", angle: 90)
+  svg += legendElements(legend, y: legendY, anyBand: anyBand)
   svg += "</svg>\n"
   return svg
 }

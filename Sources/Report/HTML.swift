@@ -1,6 +1,7 @@
 // The report page: overview of final accuracies against the majority baseline, the claims
 // table, every figure and a per-cell table. Static HTML with inline CSS, no JavaScript.
 
+import SweepSpec
 import TrainingCore
 
 private let style = """
@@ -26,9 +27,9 @@ func renderIndex(
   _ input: ReportInput, figures: [FigureSpec], claims: [ClaimResult], options: ReportOptions
 ) -> String {
   let cells = input.cells.sorted { $0.id < $1.id }
-  let ok = cells.filter { $0.status == "ok" }.count
-  let diverged = cells.filter { $0.status == "diverged" }.count
-  let missing = cells.filter { $0.status == "missing" }.count + input.missingIDs.count
+  let ok = cells.filter { $0.status == .ok }.count
+  let diverged = cells.filter { $0.status == .diverged }.count
+  let missing = cells.filter { $0.status == .missing }.count + input.missingIDs.count
   let title = "Sweep report: \(input.sweepName)"
   var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
   h += "<title>\(escapeMarkup(title))</title>\n<style>\n\(style)\n</style>\n</head>\n<body>\n"
@@ -56,7 +57,7 @@ func renderIndex(
   h += cellTable(cells)
   if !input.missingIDs.isEmpty {
     h += "<p>Planned cells with no artifacts (\(input.missingIDs.count)): "
-    h += input.missingIDs.sorted().map { "<code>\(escapeMarkup(String($0.prefix(12))))</code>" }
+    h += input.missingIDs.sorted().map { "<code>\(escapeMarkup(shortHex($0)))</code>" }
       .joined(separator: ", ")
     h += "</p>\n"
   }
@@ -211,12 +212,13 @@ private func cellTable(_ cells: [ReportCell]) -> String {
   h += ledger ? "<th>attempts</th></tr>\n" : "</tr>\n"
   for cell in cells {
     let c = cell.config
-    h += "<tr class=\"\(escapeMarkup(cell.status))\"><td><code title=\"\(escapeMarkup(cell.id))\">"
+    h +=
+      "<tr class=\"\(escapeMarkup(cell.status.rawValue))\"><td><code title=\"\(escapeMarkup(cell.id))\">"
     h += "\(escapeMarkup(cell.shortID))</code></td><td>\(displayName(c.loss))</td>"
     h += "<td class=\"num\">\(compact(c.theta))</td><td>\(c.optimizer.rawValue)</td>"
     h += "<td>\(c.batchNorm ? "on" : "off")</td><td class=\"num\">\(c.seed)</td>"
     if !extraKeys.isEmpty { h += "<td>\(escapeMarkup(extrasLabel(c, keys: extraKeys)))</td>" }
-    h += "<td>\(escapeMarkup(cell.status))</td>"
+    h += "<td>\(escapeMarkup(cell.status.rawValue))</td>"
     h += "<td class=\"num\">\(cell.finalAccuracy.map { fixed($0, 4) } ?? "—")</td>"
     h += "<td class=\"num\">\(fixed(majorityBaseline(theta: c.theta), 3))</td>"
     h += ledger ? "<td class=\"num\">\(cell.attempts)</td></tr>\n" : "</tr>\n"

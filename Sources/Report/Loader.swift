@@ -20,7 +20,7 @@ public func loadReportInput(
   do {
     manifest = try SweepManifest.load(path: sweepDirectory)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let directory = Artifacts.sweepDirectory(ofManifestPath: sweepDirectory)
   let entries = manifest.cells.sorted(by: { $0.id < $1.id })
@@ -28,10 +28,10 @@ public func loadReportInput(
     Result { () throws(ReportError) in try loadCell(entry, sweepDirectory: directory) }
   }
   var cells: [ReportCell] = []
-  let attempts = AttemptLedger.counts(sweepDirectory: directory)
+  let attempts = AttemptLedger.counts(in: SweepDirectory(directory))
   for result in loaded {
     var cell = try result.get()
-    cell.attempts = attempts[cell.id] ?? 0
+    cell.attempts = CellID(hex: cell.id).flatMap { attempts[$0] } ?? 0
     cells.append(cell)
   }
   return ReportInput(sweepName: manifest.name, cells: cells, missingIDs: manifest.missing.sorted())
@@ -47,15 +47,17 @@ private func loadCell(_ entry: SweepManifest.Entry, sweepDirectory directory: St
   } catch {
     throw .badConfig(cell: entry.shortID, reason: "\(error)")
   }
-  let path = cellLogPath(sweepDirectory: directory, hex: entry.id)
-  guard FileManager.default.fileExists(atPath: path) else {
-    return ReportCell(id: entry.id, config: config, status: "missing", series: CellSeries())
+  guard let id = CellID(hex: entry.id),
+    case let path = SweepDirectory(directory).cellLog(id),
+    FileManager.default.fileExists(atPath: path)
+  else {
+    return ReportCell(id: entry.id, config: config, status: .missing, series: CellSeries())
   }
   let bytes: [UInt8]
   do {
     bytes = try gunzip(contentsOf: path)
   } catch {
-    throw .artifacts(error.description)
+    throw .artifacts(error)
   }
   let hash = sha256Hex(bytes)
   guard hash == entry.contentSHA256 else {

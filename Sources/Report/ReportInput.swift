@@ -1,6 +1,8 @@
 // The in-memory input of a report: each cell's config, status and step series, plus the options
 // that shape the figures and the claims check.
 
+import Artifacts
+import SweepSpec
 import TrainingCore
 
 /// One validation-accuracy measurement.
@@ -42,12 +44,12 @@ public struct ReportCell: Sendable, Equatable {
   public var id: String
   public var config: TrainingConfig
   /// `ok`, `diverged` or `missing`.
-  public var status: String
+  public var status: CellStatus
   public var series: CellSeries
   /// Attempts recorded in the failure ledger (`attempts/<id>.ndjson`); 0 when it has none.
   public var attempts = 0
 
-  public init(id: String, config: TrainingConfig, status: String, series: CellSeries) {
+  public init(id: String, config: TrainingConfig, status: CellStatus, series: CellSeries) {
     self.id = id
     self.config = config
     self.status = status
@@ -55,10 +57,10 @@ public struct ReportCell: Sendable, Equatable {
   }
 
   /// The first twelve characters of the id, as the rest of the tool shows ids.
-  public var shortID: String { String(id.prefix(12)) }
+  public var shortID: String { shortHex(id) }
 
   /// Final validation accuracy, unless the cell is missing.
-  public var finalAccuracy: Double? { status == "missing" ? nil : series.finalAccuracy }
+  public var finalAccuracy: Double? { status == .missing ? nil : series.finalAccuracy }
 }
 
 /// Everything a report is drawn from.
@@ -100,7 +102,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
   /// A report file could not be written.
   case writeFailed(path: String, reason: String)
   /// Reading the sweep's artifacts failed; the error names the file.
-  case artifacts(String)
+  case artifacts(ArtifactsError)
   /// A cell's config in the sweep manifest is not a valid canonical config.
   case badConfig(cell: String, reason: String)
   /// A step log's uncompressed bytes do not hash to the manifest's `content_sha256`.
@@ -108,7 +110,7 @@ public enum ReportError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case .artifacts(let message): message
+    case .artifacts(let error): "\(error)"
     case .badConfig(let cell, let reason): "cell \(cell): bad config in the manifest: \(reason)"
     case .contentMismatch(let path, let expected, let found):
       "\(path): content SHA-256 is \(found), the manifest says \(expected); rerun the cell"

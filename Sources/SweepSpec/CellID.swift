@@ -12,7 +12,7 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
   public let hex: String
 
   /// The first 12 hex digits, for tables and messages.
-  public var short: String { String(hex.prefix(12)) }
+  public var short: String { shortHex(hex) }
 
   public var description: String { short }
 
@@ -40,15 +40,62 @@ public struct CellID: Hashable, Comparable, Sendable, CustomStringConvertible {
 
   /// Lowercase hex SHA-256 of `bytes`.
   static func hexDigest(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(64)
-    for byte in SHA256.hash(data: bytes) {
-      out.append(digits[Int(byte >> 4)])
-      out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
+    lowercaseHex(SHA256.hash(data: bytes))
   }
+}
+
+extension CellID {
+  /// The config a cell with this id trains, read from `canonicalConfig` and checked: it must be
+  /// a complete, valid canonical config (as `Parameters.canonical` writes it) whose hash is this
+  /// id. The one check of a cell's identity, shared by the done check, `sweep verify`, the
+  /// workers of `sweep run` and `sweep rerun`.
+  /// Throws `notTheCellsConfig` saying why not.
+  public func config(verifying canonicalConfig: JSONValue) throws(SweepSpecError)
+    -> TrainingConfig
+  {
+    let resolved: TrainingConfig
+    do {
+      resolved = try Parameters.config(fromCanonical: canonicalConfig)
+    } catch {
+      throw .notTheCellsConfig(self, reason: "its config is not a valid config: \(error.message)")
+    }
+    if Parameters.canonical(resolved) != canonicalConfig {
+      throw .notTheCellsConfig(
+        self, reason: "its config is not in canonical form (a value was edited)")
+    }
+    let expected = CellID(config: resolved)
+    if expected != self {
+      throw .notTheCellsConfig(
+        self,
+        reason: "its id is not the hash of its config (the config hashes to \(expected.short))")
+    }
+    return resolved
+  }
+
+  /// Why `canonicalConfig` is not this id's config (`config(verifying:)`), or nil when it is.
+  public func mismatch(canonicalConfig: JSONValue) -> String? {
+    do {
+      _ = try config(verifying: canonicalConfig)
+      return nil
+    } catch {
+      return error.message
+    }
+  }
+}
+
+/// The first 12 digits of an id or a hash: how tables and messages show them.
+public func shortHex(_ hex: some StringProtocol) -> String { String(hex.prefix(12)) }
+
+/// Lowercase hexadecimal digits of `bytes`: the one hex encoder of ids and content hashes.
+public func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
+  let digits = Array("0123456789abcdef".utf8)
+  var out: [UInt8] = []
+  out.reserveCapacity(64)
+  for byte in bytes {
+    out.append(digits[Int(byte >> 4)])
+    out.append(digits[Int(byte & 0x0F)])
+  }
+  return String(decoding: out, as: UTF8.self)
 }
 
 /// One point of a sweep: a fully resolved config and its id.

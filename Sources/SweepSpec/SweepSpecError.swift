@@ -17,6 +17,9 @@ public enum SweepSpecError: Error, Sendable, Equatable, CustomStringConvertible 
   case unknownCell(String)
   /// More than one cell id starts with the prefix; the candidates are sorted.
   case ambiguousCell(String, candidates: [CellID])
+  /// A canonical config that is not the config of the cell id it is recorded under (invalid,
+  /// edited, or another cell's); `reason` says which.
+  case notTheCellsConfig(CellID, reason: String)
 
   /// Where the error is, when it is in a file, an argument or a config.
   public var location: SourceLocation? {
@@ -43,6 +46,7 @@ public enum SweepSpecError: Error, Sendable, Equatable, CustomStringConvertible 
     case .badCellPrefix(let prefix):
       "'\(excerpt(prefix))' is not a cell id: expected 4 to 64 hexadecimal digits"
     case .unknownCell(let prefix): "no cell id starts with '\(excerpt(prefix))'"
+    case .notTheCellsConfig(_, let reason): reason
     case .ambiguousCell(let prefix, let candidates):
       "cell id prefix '\(excerpt(prefix))' is ambiguous; it matches "
         + candidates.prefix(10).map(\.hex).joined(separator: ", ")

@@ -22,6 +22,12 @@ final class FloatArena {
     used += count
     return slice
   }
+
+  /// The next `count` Floats with 16 Floats of slack on either side, for the wide kernels, which
+  /// read (and discard) values just past the ends of a buffer.
+  func takeWithSlack(_ count: Int) -> UnsafeMutablePointer<Float> {
+    take(count + 32) + 16
+  }
 }
 
 /// Sets `count` Floats at `p` to zero.

@@ -10,7 +10,7 @@ let batchNormEpsilon: Float = 1e-3
 /// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
 /// for the backward pass, and the biased batch variance (C) for the moving averages. N counts
 /// all positions B·H·W.
-func batchNormForward(
+package func batchNormForward(
   out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
   mean: UnsafeMutablePointer<Float>, variance varianceOut: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>,
@@ -70,7 +70,7 @@ func batchNormForward(
 
 /// out (N,C) = (input − mean)·(γ·rstd) + β with given statistics (C), rstd = 1/√(variance + ε):
 /// batch norm at evaluation with moving averages, in the form of TensorFlow's inference kernel.
-func batchNormInference(
+package func batchNormInference(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
   variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
   N: Int, C: Int
@@ -169,6 +169,48 @@ func batchNormBackward(
           }
         }
       }
+    }
+  }
+}
+
+/// `reluBackward` then `batchNormBackward` in one pass, for C a multiple of 4: dInput (N,C),
+/// dGamma, dBeta accumulate from the ReLU's output gradient dRelu (N,C) and its input `normed`
+/// (the batch norm output). The ReLU's gradient is made on the fly exactly as `reluBackward`
+/// makes it into a cleared buffer (0 + dRelu where normed > 0, else 0 + 0), and every sum and
+/// expression is `batchNormBackward`'s, in its order.
+package func batchNormReluBackward(
+  dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
+  dBeta: UnsafeMutablePointer<Float>, dRelu: UnsafePointer<Float>, normed: UnsafePointer<Float>,
+  xhat: UnsafePointer<Float>, rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int,
+  C: Int
+) {
+  precondition(C % 4 == 0, "batchNormReluBackward needs channels in fours")
+  @inline(__always) func dOut(_ i: Int) -> SIMD4<Float> {
+    SIMD4<Float>() + SIMD4<Float>().replacing(with: load4(dRelu + i), where: load4(normed + i) .> 0)
+  }
+  for cb in stride(from: 0, to: C, by: 4) {
+    var s1 = SIMD4<Double>()
+    var s2 = SIMD4<Double>()
+    for n in 0..<N {
+      let d = SIMD4<Double>(dOut(n * C + cb))
+      s1 += d
+      s2 += d * SIMD4<Double>(load4(xhat + n * C + cb))
+    }
+    var m1 = SIMD4<Float>()
+    var m2 = SIMD4<Float>()
+    for lane in 0..<4 {
+      dGamma[cb + lane] += Float(s2[lane])
+      dBeta[cb + lane] += Float(s1[lane])
+      let g = Double(gamma[cb + lane])
+      m1[lane] = Float(g * s1[lane] / Double(N))
+      m2[lane] = Float(g * s2[lane] / Double(N))
+    }
+    let r = load4(rstd + cb)
+    let g = load4(gamma + cb)
+    for n in 0..<N {
+      let i = n * C + cb
+      let update = r * (g * dOut(i) - m1 - load4(xhat + i) * m2)
+      store4(load4(dInput + i) + update, dInput + i)
     }
   }
 }

@@ -6,8 +6,9 @@
 
 /// out (B,H,W,Cout) = conv(input (B,H,W,Cin), weight (K,K,Cin,Cout)) + bias (Cout) if given.
 /// Output channels go four at a time in SIMD lanes when Cout is a multiple of 4; each lane sums
-/// in the same order as the scalar path. `planarSplat`, if given, is `planarSplatFour(input)`:
-/// a 3×3 conv with Cout = 4 then runs interior positions in wide lanes (ConvWide.swift).
+/// in the same order as the scalar path. `planarSplat`, if given, is `planarSplatFour(input)`
+/// with 4 Floats of slack on either side: a 3×3 conv with Cout = 4 and W a multiple of 4 then
+/// runs whole rows in wide lanes (`conv3x3WideRow`).
 package func conv2dForward(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   bias: UnsafePointer<Float>?, planarSplat: UnsafePointer<Float>? = nil, B: Int, H: Int, W: Int,
@@ -18,8 +19,20 @@ package func conv2dForward(
     return
   }
   let pad = K / 2
+  if K == 3 && Cout == 4 && W % 4 == 0, let planarSplat {
+    let start = bias.map { tile4(load4($0)) } ?? SIMD16<Float>()
+    for b in 0..<B {
+      for y in 0..<H {
+        let row = (b * H + y) * W
+        conv3x3WideRow(
+          out: out + 4 * row, planar: planarSplat, weights: weight, start: start, rowBase: row,
+          kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
+          accumulate: false)
+      }
+    }
+    return
+  }
   let vectorised = Cout % 4 == 0
-  let wide = K == 3 && Cout == 4 ? planarSplat : nil
   for b in 0..<B {
     for y in 0..<H {
       let kyLo = max(0, pad - y)
@@ -29,15 +42,6 @@ package func conv2dForward(
         let kxLo = max(0, pad - x)
         let kxHi = min(K, W + pad - x)
         let o = out + ((b * H + y) * W + x) * Cout
-        if let wide, x >= 1 {
-          let done = conv3x3ForwardWideBlock(
-            out: out, planar: wide, weight: weight, bias: bias, b: b, y: y, x: x, kyLo: kyLo,
-            kyHi: kyHi, H: H, W: W, N: B * H * W, Cin: Cin)
-          if done > 0 {
-            x += done
-            continue
-          }
-        }
         if vectorised && x >= pad && x + 6 <= W - pad {
           // Six interior positions at once: independent sums, so six dependency chains.
           for cob in stride(from: 0, to: Cout, by: 4) {
@@ -124,7 +128,8 @@ package func conv2dForward(
 /// or over taps (ky, kx) then co (dInput), and is added to its gradient once. `inputSplat`, if
 /// given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts instead of making
 /// them (same products, same order, same bits). `dOutPlanarSplat`, if given, is
-/// `planarSplatFour(dOut)`: a 3×3 input gradient with Cin = 4 then runs in wide lanes.
+/// `planarSplatFour(dOut)` with slack as above: a 3×3 input gradient with Cin = 4 and W a
+/// multiple of 4 then runs whole rows in wide lanes.
 package func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
@@ -209,7 +214,18 @@ package func conv2dBackward(
       }
     }
   }
-  let wide = K == 3 && Cin == 4 ? dOutPlanarSplat : nil
+  if K == 3 && Cin == 4 && W % 4 == 0, let dOutPlanarSplat {
+    for b in 0..<B {
+      for iy in 0..<H {
+        let row = (b * H + iy) * W
+        conv3x3WideRow(
+          out: dInput + 4 * row, planar: dOutPlanarSplat, weights: scratch, start: SIMD16(),
+          rowBase: row, kyLo: max(0, iy + 2 - H), kyHi: min(3, iy + 2), W: W, N: B * H * W,
+          K: Cout, direction: -1, accumulate: true)
+      }
+    }
+    return
+  }
   for b in 0..<B {
     for iy in 0..<H {
       let kyLo = max(0, iy + pad - H + 1)
@@ -219,15 +235,6 @@ package func conv2dBackward(
         let kxLo = max(0, ix + pad - W + 1)
         let kxHi = min(K, ix + pad + 1)
         let di = dInput + ((b * H + iy) * W + ix) * Cin
-        if let wide, ix >= 1 {
-          let done = conv3x3InputGradientWideBlock(
-            dInput: dInput, planar: wide, transposed: scratch, b: b, iy: iy, ix: ix, kyLo: kyLo,
-            kyHi: kyHi, H: H, W: W, N: B * H * W, Cout: Cout)
-          if done > 0 {
-            ix += done
-            continue
-          }
-        }
         if Cin % 4 == 0 && ix >= pad && ix + 6 <= W - pad {
           // Six interior positions at once: independent sums, so six dependency chains.
           for cib in stride(from: 0, to: Cin, by: 4) {

@@ -23,98 +23,109 @@ package func planarSplatFour(
   }
 }
 
-/// Eight (or four) interior output positions of a 3×3 conv with Cout = 4 from the planar splat
-/// P (Cin,N,4) of the input: lanes are (position, output channel), each summed as
-/// bias, then taps (ky, kx), then ci, as `conv2dForward`. Returns the positions done (8, 4 or 0).
-@inline(__always)
-func conv3x3ForwardWideBlock(
-  out: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, b: Int, y: Int, x: Int, kyLo: Int, kyHi: Int, H: Int, W: Int,
-  N: Int, Cin: Int
-) -> Int {
-  let start = bias.map { tile4(load4($0)) } ?? SIMD16<Float>()
-  let o = out + ((b * H + y) * W + x) * 4
-  if x + 8 <= W - 1 {
-    var acc0 = start
-    var acc1 = start
-    for ky in kyLo..<kyHi {
-      for kx in 0..<3 {
-        let base = 4 * ((b * H + y + ky - 1) * W + x + kx - 1)
-        let wk = weight + (ky * 3 + kx) * Cin * 4
-        for ci in 0..<Cin {
-          let w = tile4(load4(wk + ci * 4))
-          let p = P + 4 * ci * N + base
-          acc0 = acc0 + load16(p) * w
-          acc1 = acc1 + load16(p + 16) * w
-        }
-      }
-    }
-    store16(acc0, o)
-    store16(acc1, o + 16)
-    return 8
-  }
-  if x + 4 <= W - 1 {
-    var acc = start
-    for ky in kyLo..<kyHi {
-      for kx in 0..<3 {
-        let base = 4 * ((b * H + y + ky - 1) * W + x + kx - 1)
-        let wk = weight + (ky * 3 + kx) * Cin * 4
-        for ci in 0..<Cin {
-          acc = acc + load16(P + 4 * ci * N + base) * tile4(load4(wk + ci * 4))
-        }
-      }
-    }
-    store16(acc, o)
-    return 4
-  }
-  return 0
-}
+/// The lanes of a 4-position group but its first position (lanes 0…3), and but its last (12…15).
+/// Made once: building a mask lane by lane costs more than the row it serves.
+private let lanesAfterTheFirstPosition =
+  SIMD16<Int32>(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1) .!= 0
+private let lanesBeforeTheLastPosition =
+  SIMD16<Int32>(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0) .!= 0
 
-/// Eight (or four) interior positions of a 3×3 conv's input gradient with Cin = 4, from the
-/// planar splat DP (Cout,N,4) of dOut and the transposed kernel wT (K,K,Cout,Cin): lanes are
-/// (position, input channel), each summed over taps (ky, kx), then co, and added to dInput once,
-/// as `conv2dBackward`. Returns the positions done (8, 4 or 0).
+/// One row of a 3×3 conv with four lanes per position, from the planar splat P (K,N,4) of its
+/// source (with 4 Floats of slack before and after): out[x, c] = start[c] + Σ over taps (ky, kx),
+/// then k, of P[k, src(x)]·w[ky,kx,k,c], where `direction` 1 reads src = (y + ky − 1, x + kx − 1)
+/// (the forward pass, w the kernel) and −1 reads (y − ky + 1, x − kx + 1) (the input gradient, w
+/// the transposed kernel). Taps outside the rows [kyLo, kyHi) are skipped; a tap reading left of
+/// column 0 or right of column W − 1 is skipped per lane by a mask, so every lane sums exactly
+/// the reference's terms in the reference's order. Sixteen positions run at once (sixteen
+/// independent sums per lane group), then four. `accumulate` adds the sums to `out` once (as the
+/// references do into a cleared gradient); otherwise they are stored. W is a multiple of 4.
 @inline(__always)
-func conv3x3InputGradientWideBlock(
-  dInput: UnsafeMutablePointer<Float>, planar DP: UnsafePointer<Float>,
-  transposed wT: UnsafePointer<Float>, b: Int, iy: Int, ix: Int, kyLo: Int, kyHi: Int, H: Int,
-  W: Int, N: Int, Cout: Int
-) -> Int {
-  let di = dInput + ((b * H + iy) * W + ix) * 4
-  if ix + 8 <= W - 1 {
-    var acc0 = SIMD16<Float>()
-    var acc1 = SIMD16<Float>()
+func conv3x3WideRow(
+  out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
+  weights w: UnsafePointer<Float>,
+  start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
+  direction: Int, accumulate: Bool
+) {
+  let notFirst = lanesAfterTheFirstPosition
+  let notLast = lanesBeforeTheLastPosition
+  var x0 = 0
+  while x0 + 16 <= W {
+    var a0 = start
+    var a1 = start
+    var a2 = start
+    var a3 = start
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
-        let base = 4 * ((b * H + iy - ky + 1) * W + ix - kx + 1)
-        let wt = wT + (ky * 3 + kx) * Cout * 4
-        for co in 0..<Cout {
-          let w = tile4(load4(wt + co * 4))
-          let p = DP + 4 * co * N + base
-          acc0 = acc0 + load16(p) * w
-          acc1 = acc1 + load16(p + 16) * w
+        let dx = direction * (kx - 1)
+        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
+        let wk = w + (ky * 3 + kx) * K * 4
+        if dx == -1 && x0 == 0 {
+          for k in 0..<K {
+            let t = tile4(load4(wk + 4 * k))
+            let p = src + 4 * k * N
+            a0 = a0.replacing(with: a0 + load16(p) * t, where: notFirst)
+            a1 = a1 + load16(p + 16) * t
+            a2 = a2 + load16(p + 32) * t
+            a3 = a3 + load16(p + 48) * t
+          }
+        } else if dx == 1 && x0 + 16 == W {
+          for k in 0..<K {
+            let t = tile4(load4(wk + 4 * k))
+            let p = src + 4 * k * N
+            a0 = a0 + load16(p) * t
+            a1 = a1 + load16(p + 16) * t
+            a2 = a2 + load16(p + 32) * t
+            a3 = a3.replacing(with: a3 + load16(p + 48) * t, where: notLast)
+          }
+        } else {
+          for k in 0..<K {
+            let t = tile4(load4(wk + 4 * k))
+            let p = src + 4 * k * N
+            a0 = a0 + load16(p) * t
+            a1 = a1 + load16(p + 16) * t
+            a2 = a2 + load16(p + 32) * t
+            a3 = a3 + load16(p + 48) * t
+          }
         }
       }
     }
-    store16(load16(di) + acc0, di)
-    store16(load16(di + 16) + acc1, di + 16)
-    return 8
+    let d = o + 4 * x0
+    if accumulate {
+      store16(load16(d) + a0, d)
+      store16(load16(d + 16) + a1, d + 16)
+      store16(load16(d + 32) + a2, d + 32)
+      store16(load16(d + 48) + a3, d + 48)
+    } else {
+      store16(a0, d)
+      store16(a1, d + 16)
+      store16(a2, d + 32)
+      store16(a3, d + 48)
+    }
+    x0 += 16
   }
-  if ix + 4 <= W - 1 {
-    var acc = SIMD16<Float>()
+  while x0 + 4 <= W {
+    var a = start
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
-        let base = 4 * ((b * H + iy - ky + 1) * W + ix - kx + 1)
-        let wt = wT + (ky * 3 + kx) * Cout * 4
-        for co in 0..<Cout {
-          acc = acc + load16(DP + 4 * co * N + base) * tile4(load4(wt + co * 4))
+        let dx = direction * (kx - 1)
+        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
+        let wk = w + (ky * 3 + kx) * K * 4
+        let mask: SIMDMask<SIMD16<Int32>>? =
+          dx == -1 && x0 == 0 ? notFirst : (dx == 1 && x0 + 4 == W ? notLast : nil)
+        if let mask {
+          for k in 0..<K {
+            a = a.replacing(
+              with: a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)), where: mask)
+          }
+        } else {
+          for k in 0..<K { a = a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)) }
         }
       }
     }
-    store16(load16(di) + acc, di)
-    return 4
+    let d = o + 4 * x0
+    store16(accumulate ? load16(d) + a : a, d)
+    x0 += 4
   }
-  return 0
 }
 
 /// dWeight += Σ over positions for a 3×3 kernel with Cin = Cout = 4: lanes are (ci, co), the

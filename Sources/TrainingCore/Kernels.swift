@@ -64,3 +64,105 @@ func conv2dBackward(
       B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
 }
+
+// The elementwise kernels (batch norm, ReLU, softmax, cross-entropy) in the chosen variant.
+
+@inline(__always)
+func batchNormForward(
+  _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
+  mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+  rstd: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+  beta: UnsafePointer<Float>, N: Int, C: Int
+) {
+  switch kernels {
+  case .portable:
+    batchNormForward(
+      out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
+      gamma: gamma, beta: beta, N: N, C: C)
+  case .vector:
+    TrainingCoreVector.batchNormForward(
+      out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
+      gamma: gamma, beta: beta, N: N, C: C)
+  }
+}
+
+@inline(__always)
+func batchNormInference(
+  _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
+  mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
+  beta: UnsafePointer<Float>, N: Int, C: Int
+) {
+  switch kernels {
+  case .portable:
+    batchNormInference(
+      out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
+      C: C)
+  case .vector:
+    TrainingCoreVector.batchNormInference(
+      out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
+      C: C)
+  }
+}
+
+@inline(__always)
+func batchNormReluBackward(
+  _ kernels: KernelSet, dInput: UnsafeMutablePointer<Float>,
+  dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
+  dRelu: UnsafePointer<Float>, normed: UnsafePointer<Float>, xhat: UnsafePointer<Float>,
+  rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int, C: Int
+) {
+  switch kernels {
+  case .portable:
+    batchNormReluBackward(
+      dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
+      rstd: rstd, gamma: gamma, N: N, C: C)
+  case .vector:
+    TrainingCoreVector.batchNormReluBackward(
+      dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
+      rstd: rstd, gamma: gamma, N: N, C: C)
+  }
+}
+
+@inline(__always)
+func reluForward(
+  _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int
+) {
+  switch kernels {
+  case .portable: reluForward(out: out, input: input, count: count)
+  case .vector: TrainingCoreVector.reluForward(out: out, input: input, count: count)
+  }
+}
+
+@inline(__always)
+func softmaxForward(
+  _ kernels: KernelSet, probs: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int,
+  C: Int
+) {
+  switch kernels {
+  case .portable: softmaxForward(probs: probs, logits: logits, N: N, C: C)
+  case .vector: TrainingCoreVector.softmaxForward(probs: probs, logits: logits, N: N, C: C)
+  }
+}
+
+@inline(__always)
+func softmaxBackward(
+  _ kernels: KernelSet, dLogits: UnsafeMutablePointer<Float>, dProbs: UnsafePointer<Float>,
+  probs: UnsafePointer<Float>, N: Int, C: Int
+) {
+  switch kernels {
+  case .portable: softmaxBackward(dLogits: dLogits, dProbs: dProbs, probs: probs, N: N, C: C)
+  case .vector:
+    TrainingCoreVector.softmaxBackward(dLogits: dLogits, dProbs: dProbs, probs: probs, N: N, C: C)
+  }
+}
+
+@inline(__always)
+func crossEntropy(
+  _ kernels: KernelSet, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
+  labels: UnsafePointer<Float>, N: Int
+) -> Float {
+  switch kernels {
+  case .portable: crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+  case .vector: TrainingCoreVector.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+  }
+}

@@ -1,75 +1,67 @@
 // The five losses on softmax probabilities p (N,2) and one-hot labels y (N,2), N = B·H·W, with
-// their gradients with respect to p. Sums run serially over positions in Double.
+// their gradients with respect to p. Sums run serially over positions in Double. Cross-entropy,
+// compiled in both kernel variants, is in LossKernels.swift.
 // Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 
-/// The ε of the losses (Keras's backend epsilon), in Float.
-let lossEpsilon: Float = 1e-7
+/// The per-channel sums the four Dice losses are made of, each serial over positions in
+/// Double: one pass makes all ten (ten independent chains), and each loss reads its own.
+struct DiceSums {
+  /// Σ y·p, Σ y, Σ p, Σ y², Σ p², lane c for channel c.
+  var intersection = SIMD2<Double>()
+  var labels = SIMD2<Double>()
+  var probs = SIMD2<Double>()
+  var labelSquares = SIMD2<Double>()
+  var probSquares = SIMD2<Double>()
 
-/// Returns the value of `loss` and accumulates its gradient into dProbs (N,2).
+  init(probs: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) {
+    for n in 0..<N {
+      let y = SIMD2<Double>(Double(labels[2 * n]), Double(labels[2 * n + 1]))
+      let p = SIMD2<Double>(Double(probs[2 * n]), Double(probs[2 * n + 1]))
+      intersection += y * p
+      self.labels += y
+      self.probs += p
+      labelSquares += y * y
+      probSquares += p * p
+    }
+  }
+}
+
+/// Returns the value of `loss` and accumulates its gradient into dProbs (N,2). `sums`, if
+/// given, are `DiceSums` of these probs and labels, shared by the Dice losses of a step.
 func lossForwardBackward(
   _ loss: Loss, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
-  labels: UnsafePointer<Float>, N: Int
+  labels: UnsafePointer<Float>, N: Int, sums: DiceSums? = nil, kernels: KernelSet = .best
 ) -> Float {
   switch loss {
   case .cce:
     // cce = −(1/N) Σ_n Σ_c y·log(clip(p, ε, 1−ε))
-    return crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
-  case .dice:
+    return crossEntropy(kernels, dProbs: dProbs, probs: probs, labels: labels, N: N)
+  case .dice, .diceSquare, .dicefg, .dicefgSquare:
     // dice = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y + Σ p + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 0..<2, square: false)
-  case .diceSquare:
     // dice_square = 1 − ½ Σ_{c∈{0,1}} (2Σ y·p + ε) / (Σ y² + Σ p² + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 0..<2, square: true)
-  case .dicefg:
     // dicefg = 1 − (2Σ y₁·p₁ + ε) / (Σ y₁ + Σ p₁ + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 1..<2, square: false)
-  case .dicefgSquare:
     // dicefg_square = 1 − (2Σ y₁·p₁ + ε) / (Σ y₁² + Σ p₁² + ε)
-    return dice(dProbs: dProbs, probs: probs, labels: labels, N: N, channels: 1..<2, square: true)
+    return dice(
+      dProbs: dProbs, probs: probs, labels: labels, N: N,
+      channels: loss == .dice || loss == .diceSquare ? 0..<2 : 1..<2,
+      square: loss == .diceSquare || loss == .dicefgSquare,
+      sums: sums ?? DiceSums(probs: probs, labels: labels, N: N))
   }
-}
-
-/// cce = −(1/N) Σ_n Σ_c y·log(clip(p, ε, 1−ε)); the clip passes gradient only inside [ε, 1−ε].
-func crossEntropy(
-  dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-  N: Int
-) -> Float {
-  let lo = lossEpsilon
-  let hi: Float = 1 - lossEpsilon
-  let invN = 1 / Float(N)
-  var sum = 0.0
-  for i in 0..<(2 * N) {
-    let y = labels[i]
-    // 0·log(clip(p)) is 0 for every non-NaN p, and a NaN p shows in the labelled channel too.
-    if y == 0 { continue }
-    let p = probs[i]
-    let clipped = p < lo ? lo : (p > hi ? hi : p)
-    sum += Double(y * portableLog(clipped))
-    if p >= lo && p <= hi { dProbs[i] += -(y / p) * invN }
-  }
-  return Float(-sum / Double(N))
 }
 
 /// 1 − mean over `channels` of (2Σ y·p + ε) / (Σ y^k + Σ p^k + ε), k = 2 if `square` else 1.
 func dice(
   dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-  N: Int, channels: Range<Int>, square: Bool
+  N: Int, channels: Range<Int>, square: Bool, sums: DiceSums
 ) -> Float {
   let eps = Double(lossEpsilon)
   let count = Double(channels.count)
   var ratioSum = 0.0
   for c in channels {
-    var intersection = 0.0
-    var sumY = 0.0
-    var sumP = 0.0
-    for n in 0..<N {
-      let y = Double(labels[2 * n + c])
-      let p = Double(probs[2 * n + c])
-      intersection += y * p
-      sumY += square ? y * y : y
-      sumP += square ? p * p : p
-    }
+    let intersection = sums.intersection[c]
+    let sumY = square ? sums.labelSquares[c] : sums.labels[c]
+    let sumP = square ? sums.probSquares[c] : sums.probs[c]
     let numerator = 2 * intersection + eps
     let denominator = sumY + sumP + eps
     ratioSum += numerator / denominator

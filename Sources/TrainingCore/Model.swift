@@ -103,10 +103,11 @@ final class Activations {
   var relu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), layer output
   let logits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let probs: UnsafeMutablePointer<Float>  // (B,H,W,2)
-  /// Per conv layer, its input with every value repeated four times (B,H,W,Cin,4), for the
-  /// kernel gradients, and the same channel-major (Cin,B,H,W,4) for the wide conv kernels (the
-  /// first layer's, with Cin = 1, is the same buffer); empty when built without `backward`.
-  /// Filled by the forward pass and shared by every backward pass after it.
+  /// Per conv layer, its input with every value repeated four times channel-major
+  /// (Cin,B,H,W,4), for the wide conv kernels, and the same in NHWC order (B,H,W,Cin,4) for the
+  /// kernel gradients (the first layer's, with Cin = 1, is the same buffer; empty when built
+  /// without `backward`). Both have slack on either side (`takeWithSlack`). Filled by the
+  /// forward pass and shared by every backward pass after it.
   var inputSplat: [UnsafeMutablePointer<Float>] = []
   var inputPlanarSplat: [UnsafeMutablePointer<Float>] = []
   var inputSplatReady = false
@@ -120,18 +121,16 @@ final class Activations {
     N = B * H * W
     let F = layout.filters
     var perLayer = layout.batchNorm ? 4 * N * F + 3 * F : 2 * N * F
-    if backward { perLayer += 8 * N * F + 32 }
+    perLayer += 4 * N * F + 32
+    if backward { perLayer += 4 * N * F + 32 }
     arena = FloatArena(capacity: 7 * N + layout.layers * perLayer)
     input = arena.take(N)
     labels = arena.take(2 * N)
     for l in 0..<layout.layers {
-      if backward {
-        // 16 Floats of slack: the wide kernels read (and discard) one value past a row's end.
-        let cin = layout.inputChannels(l)
-        let splat = arena.take(4 * N * cin + 16)
-        inputSplat.append(splat)
-        inputPlanarSplat.append(cin == 1 ? splat : arena.take(4 * N * cin + 16))
-      }
+      let cin = layout.inputChannels(l)
+      let planar = arena.takeWithSlack(4 * N * cin)
+      inputPlanarSplat.append(planar)
+      if backward { inputSplat.append(cin == 1 ? planar : arena.takeWithSlack(4 * N * cin)) }
       conv.append(arena.take(N * F))
       if layout.batchNorm {
         xhat.append(arena.take(N * F))
@@ -166,7 +165,7 @@ final class ActivationGradients {
     let perLayer = (layout.batchNorm ? 3 : 2) * N * F
     count = 4 * N + layout.layers * perLayer
     let scratchCount = 9 * F * F
-    let splatCount = max(layout.layers - 1, 0) * 4 * N * F
+    let splatCount = max(layout.layers - 1, 0) * (4 * N * F + 32)
     arena = FloatArena(capacity: count + scratchCount + splatCount)
     scratch = arena.take(scratchCount)
     dProbs = arena.take(2 * N)
@@ -177,7 +176,9 @@ final class ActivationGradients {
       dNormed.append(dn)
       dConv.append(layout.batchNorm ? arena.take(N * F) : dn)
     }
-    for l in 0..<layout.layers { dConvPlanarSplat.append(l > 0 ? arena.take(4 * N * F) : nil) }
+    for l in 0..<layout.layers {
+      dConvPlanarSplat.append(l > 0 ? arena.takeWithSlack(4 * N * F) : nil)
+    }
   }
 
   /// Clears every activation gradient (the backward passes accumulate).
@@ -202,14 +203,14 @@ func modelForward(
   var layerInput = UnsafePointer(acts.input)
   for l in 0..<layout.layers {
     let cin = layout.inputChannels(l)
-    var planar: UnsafePointer<Float>? = nil
-    if splats {
-      splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin)
-      if cin > 1 {
-        planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
-      }
-      planar = UnsafePointer(acts.inputPlanarSplat[l])
+    // With one input channel the planar splat is the splat: one buffer, filled once.
+    if cin == 1 {
+      splatFour(out: acts.inputPlanarSplat[l], x: layerInput, count: acts.N)
+    } else {
+      planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
+      if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     }
+    let planar = UnsafePointer(acts.inputPlanarSplat[l])
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
       bias: layout.batchNorm ? nil : params + layout.bias[l], planarSplat: planar,
@@ -217,18 +218,18 @@ func modelForward(
     var preActivation = UnsafePointer(acts.conv[l])
     if layout.batchNorm, let moving {
       batchNormInference(
-        out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
+        kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
         variance: moving.variance[l], gamma: params + layout.gamma[l],
         beta: params + layout.beta[l], N: acts.N, C: F)
       preActivation = UnsafePointer(acts.normed[l])
     } else if layout.batchNorm {
       batchNormForward(
-        out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
+        kernels, out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
         variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
         gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F)
       preActivation = UnsafePointer(acts.normed[l])
     }
-    reluForward(out: acts.relu[l], input: preActivation, count: acts.N * F)
+    reluForward(kernels, out: acts.relu[l], input: preActivation, count: acts.N * F)
     layerInput = UnsafePointer(acts.relu[l])
   }
   conv2dForward(
@@ -236,7 +237,7 @@ func modelForward(
     bias: params + layout.outputBias, planarSplat: nil, B: acts.B, H: acts.H, W: acts.W,
     Cin: layout.lastChannels,
     Cout: 2, K: 1)
-  softmaxForward(probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+  softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
 }
 
 /// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
@@ -255,9 +256,17 @@ func modelBackward(
   )
   for l in stride(from: last, through: 0, by: -1) {
     let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
-    reluBackward(
-      dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
-    if layout.batchNorm {
+    if layout.batchNorm && F % 4 == 0 {
+      batchNormReluBackward(
+        kernels, dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l],
+        dBeta: dParams + layout.beta[l],
+        dRelu: grads.dRelu[l], normed: acts.normed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
+        gamma: params + layout.gamma[l], N: acts.N, C: F)
+    } else {
+      reluBackward(
+        dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
+    }
+    if layout.batchNorm && F % 4 != 0 {
       batchNormBackward(
         dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
         dOut: grads.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],

@@ -1,7 +1,8 @@
 // Rectified linear unit, elementwise. NaN passes through so divergence is seen downstream.
 
 /// out = max(0, input) over `count` values (NaN stays NaN).
-func reluForward(out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int) {
+package func reluForward(out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int)
+{
   for i in 0..<count {
     let v = input[i]
     out[i] = v < 0 ? 0 : v

@@ -106,12 +106,17 @@ public final class Trainer {
     modelForward(params: params, layout: layout, acts: train, kernels: kernels)
     let P = layout.parameterCount
     zero(grads, 5 * P)
+    let diceSums =
+      backpropagated.contains { $0 != .cce }
+      ? DiceSums(probs: train.probs, labels: train.labels, N: train.N) : nil
     for loss in backpropagated {
       trainGrads.zeroAll()
       lossValues[loss.index] = lossForwardBackward(
-        loss, dProbs: trainGrads.dProbs, probs: train.probs, labels: train.labels, N: train.N)
+        loss, dProbs: trainGrads.dProbs, probs: train.probs, labels: train.labels, N: train.N,
+        sums: diceSums, kernels: kernels)
       softmaxBackward(
-        dLogits: trainGrads.dLogits, dProbs: trainGrads.dProbs, probs: train.probs, N: train.N,
+        kernels, dLogits: trainGrads.dLogits, dProbs: trainGrads.dProbs, probs: train.probs,
+        N: train.N,
         C: 2)
       let dParams = grads + loss.index * P
       modelBackward(

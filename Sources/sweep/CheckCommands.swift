@@ -21,9 +21,8 @@ struct Rerun: ParsableCommand {
   func run() throws {
     let directories = try rerunDirectories(results: results ?? "results")
     let located = try locateCell(id, in: directories)
-    let outcome = try rerunCell(
-      hex: located.hex, sweepDirectory: located.directory, replace: replace)
-    let short = String(located.hex.prefix(12))
+    let outcome = try rerunCell(located.id, sweepDirectory: located.directory, replace: replace)
+    let short = located.id.short
     if let why = outcome.unreadableLog {
       print("cell \(short) (\(located.directory)): the stored step log is unreadable: \(why)")
       print("gzip sha256 on disk        \(outcome.diskGzipSHA256 ?? "(no file)")")
@@ -61,14 +60,14 @@ struct Verify: ParsableCommand {
 
   func run() throws {
     guard
-      FileManager.default.fileExists(atPath: "\(directory)/cells")
-        || FileManager.default.fileExists(atPath: "\(directory)/manifest.json")
+      FileManager.default.fileExists(atPath: SweepDirectory(directory).cells)
+        || FileManager.default.fileExists(atPath: SweepDirectory(directory).sweepManifest)
     else { throw OrchestratorError.notASweepDirectory(directory) }
     let progress = ProgressLine("checking cell files")
     let problems = verifySweep(directory: directory, progress: progress.callback)
     progress.finish()
     if let specs = SpecManifests.listing(in: directory) { print(specs, terminator: "") }
-    print(envelopeCountText(envelopeCounts(sweepDirectory: directory)), terminator: "")
+    print(envelopeCountText(envelopeCounts(in: SweepDirectory(directory))), terminator: "")
     for problem in problems { print(problem) }
     print(
       problems.isEmpty
@@ -146,7 +145,7 @@ struct Diff: ParsableCommand {
 /// The sweep directory a manifest path belongs to, which must hold `cells/`.
 func sweepDirectoryWithCells(_ path: String) throws -> String {
   let directory = sweepDirectory(ofManifestPath: path)
-  guard FileManager.default.fileExists(atPath: "\(directory)/cells") else {
+  guard FileManager.default.fileExists(atPath: SweepDirectory(directory).cells) else {
     throw OrchestratorError.notASweepDirectory(directory)
   }
   return directory

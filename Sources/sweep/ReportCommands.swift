@@ -119,7 +119,7 @@ struct MakeReport: ParsableCommand {
     thresholds.apply(to: &options.claims)
     let input = try loadWithProgress(directory, spec: spec)
     let key = try spec.map { try SpecManifests.spec(in: directory, prefix: $0).key }
-    let output = "\(directory)/report" + (key.map { "/\($0)" } ?? "")
+    let output = SweepDirectory(directory).report(key: key)
     try writeReport(input, options: options, to: output)
     print("wrote \(output)/index.html")
   }

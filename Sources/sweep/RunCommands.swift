@@ -144,15 +144,15 @@ struct Merge: ParsableCommand {
     printError(wroteText(directory, merge.manifest))
     if !merge.missing.isEmpty {
       let failed = Dictionary(
-        merge.failed.map { ($0.cell.id.hex, "failed: \($0.message)") },
+        merge.failed.map { ($0.cell.id, "failed: \($0.message)") },
         uniquingKeysWith: { a, _ in a })
       let damaged = Dictionary(
-        merge.damaged.map { ($0.cell.id.hex, "damaged: \($0.damage)") },
+        merge.damaged.map { ($0.cell.id, "damaged: \($0.damage)") },
         uniquingKeysWith: { a, _ in a })
       printError("\(merge.missing.count) of \(sweep.cells.count) cells are missing:")
       for cell in merge.missing {
         printError(
-          "  \(cell.id.short)  \(damaged[cell.id.hex] ?? failed[cell.id.hex] ?? "missing")")
+          "  \(cell.id.short)  \(damaged[cell.id] ?? failed[cell.id] ?? "missing")")
       }
       throw ExitCode.failure
     }
@@ -237,7 +237,9 @@ func validJobs(_ jobs: Int?) throws -> Int {
 
 /// The shard count of earlier `--shard i/N` runs into `directory` (from their lock folders).
 func shardCountUsed(in directory: String) -> Int? {
-  let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/.locks")) ?? []
+  let names =
+    (try? FileManager.default.contentsOfDirectory(atPath: SweepDirectory(directory).shardLocks))
+    ?? []
   return names.compactMap { name in name.split(separator: "-").last.flatMap { Int($0) } }.max()
 }
 

@@ -40,10 +40,10 @@ struct Slurm: ParsableCommand {
   func run() throws {
     let sweep = try spec.load()
     if let problem = arraySizeProblem(tasks: tasks, limit: clusterMaxArraySize()) {
-      throw SlurmError.invalidOption(problem)
+      throw OrchestratorError.slurmOption(problem)
     }
     guard tasks <= sweep.cells.count else {
-      throw SlurmError.invalidOption(
+      throw OrchestratorError.slurmOption(
         "--tasks \(tasks) is more than the sweep's \(sweep.cells.count) cells; "
           + "use at most --tasks \(sweep.cells.count)")
     }

@@ -37,7 +37,7 @@ struct SweepCommand: ParsableCommand {
       // Its description already reads `file:line:column: error: …` with the source line.
       printError("\(error)")
       Foundation.exit(2)
-    case is OrchestratorError, is ArtifactsError, is ReportError, is SlurmError:
+    case is OrchestratorError, is ArtifactsError, is ReportError:
       printError("error: \(error)")
       Foundation.exit(2)
     default:

@@ -1,4 +1,5 @@
 // Plain-text tables for `sweep plan` and `sweep status`.
+import Artifacts
 import CanonicalJSON
 import Foundation
 import Orchestrator
@@ -116,7 +117,7 @@ func statusText(_ status: SweepStatus, sweepPath: String, overrides: [String], s
     for (cell, state) in notDone.prefix(50) {
       var line = "  \(cell.id.short)  \(state.rawValue)"
       if state == .failed,
-        let why = FailureMarker.message(sweepDirectory: status.sweepDirectory, hex: cell.id.hex)
+        let why = FailureMarker.message(cell.id, in: SweepDirectory(status.sweepDirectory))
       {
         line += ": \(why)"
       }
@@ -132,7 +133,7 @@ func statusText(_ status: SweepStatus, sweepPath: String, overrides: [String], s
     text += "\nall cells done.\n"
   }
   text += attemptLedgerText(
-    sweepDirectory: status.sweepDirectory, cells: status.states.map(\.cell.id.hex))
+    in: SweepDirectory(status.sweepDirectory), cells: status.states.map(\.cell.id))
   return text
 }
 

@@ -61,14 +61,14 @@ struct Train: ParsableCommand {
       print("wrote the state of step \(step) to \(path)")
       return
     }
-    var ndjson: [UInt8] = []
+    var records: [StepRecord] = []
     var final: StepRecord?
     var best: (accuracy: Double, step: Int)?
     var lastAccuracy: (accuracy: Double, step: Int)?
     let clock = ContinuousClock()
     let start = clock.now
     let outcome = Trainer(config: config, kernels: kernelSet).run { record in
-      if out != nil { ndjson.append(contentsOf: ndjsonLine(record, track: config.track).utf8) }
+      if out != nil { records.append(record) }
       if let accuracy = record.accuracy {
         lastAccuracy = (accuracy, record.step)
         if accuracy > best?.accuracy ?? -1 { best = (accuracy, record.step) }
@@ -76,7 +76,10 @@ struct Train: ParsableCommand {
       final = record
     }
     let wall = seconds(clock.now - start)
-    if let out { try writeAtomically(try gzip(ndjson), to: out) }
+    if let out {
+      try writeAtomically(
+        try StepLogCodec.encode(records: records, track: config.track).gzip, to: out)
+    }
     print(
       "cell \(CellID(config: config).short): loss=\(config.loss.rawValue) theta=\(config.theta) batch_norm=\(config.batchNorm) optimizer=\(config.optimizer.rawValue) seed=\(config.seed)"
     )

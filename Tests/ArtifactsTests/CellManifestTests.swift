@@ -12,7 +12,7 @@ import TrainingCore
 @Suite struct CellManifestTests {
   @Test func jsonRoundTrip() throws {
     let manifest = cellManifest(
-      "a", config: configJSON(), finalAccuracy: 0.953125, status: "diverged")
+      "a", config: configJSON(), finalAccuracy: 0.953125, status: .diverged)
     let text = manifest.json.prettyText
     let parsed = try CellManifest(json: try JSONValue(parsing: text))
     #expect(parsed == manifest)
@@ -52,7 +52,7 @@ import TrainingCore
   static func manifest() -> CellManifest {
     let cell = realCell(iterations: 10)
     return CellManifest(
-      id: cell.hex, config: cell.canonical, seed: 1, status: "ok", divergedStep: nil,
+      id: testID(cell.hex), config: cell.canonical, seed: 1, status: .ok, divergedStep: nil,
       stepsRun: 10, records: 10, ndjsonSHA256: fakeID("n"), gzipSHA256: fakeID("g"),
       gzipBytes: 10, metrics: CellMetrics(), run: .object([:]))
   }
@@ -60,7 +60,7 @@ import TrainingCore
   @Test func aRealCellsClaimsHold() {
     #expect(Self.manifest().claimProblems == [])
     let cell = realCell(iterations: 10)
-    #expect(cellIdentityProblem(id: cell.hex, config: cell.canonical) == nil)
+    #expect(testID(cell.hex).mismatch(canonicalConfig: cell.canonical) == nil)
   }
 
   @Test func anEditedConfigNoLongerHashesToTheID() throws {
@@ -93,7 +93,7 @@ import TrainingCore
 
   @Test func aDivergedCellMustHaveStoppedAtItsStep() {
     var manifest = Self.manifest()
-    manifest.status = "diverged"
+    manifest.status = .diverged
     manifest.divergedStep = 4
     manifest.stepsRun = 5
     manifest.records = 5

@@ -17,7 +17,7 @@ import TrainingCore
     _ directory: TemporaryDirectory, records: [StepRecord], status: RunStatus = .ok
   ) throws -> CellManifest {
     let writer = try CellWriter(
-      sweepDirectory: directory.path, hex: hex, canonicalConfig: cell.canonical,
+      directory: SweepDirectory(directory.path), id: testID(hex), canonicalConfig: cell.canonical,
       config: cell.config)
     for record in records { try writer.append(record) }
     return try writer.finish(
@@ -31,10 +31,10 @@ import TrainingCore
     let manifest = try Self.writeCell(directory, records: records)
 
     #expect(directory.files("cells") == ["\(Self.hex).json", "\(Self.hex).ndjson.gz"])
-    let encoded = try CellWriter.encode(records: records, track: Loss.allCases)
+    let encoded = try StepLogCodec.encode(records: records, track: Loss.allCases)
     let gz = try [UInt8](
       Data(
-        contentsOf: URL(fileURLWithPath: cellLogPath(sweepDirectory: directory.path, hex: Self.hex))
+        contentsOf: URL(fileURLWithPath: SweepDirectory(directory.path).cellLog(testID(Self.hex)))
       ))
     #expect(gz == encoded.gzip)
     #expect(try gunzip(gz) == encoded.ndjson)
@@ -42,13 +42,13 @@ import TrainingCore
     #expect(manifest.gzipSHA256 == sha256Hex(gz))
     #expect(manifest.gzipBytes == gz.count)
     #expect(manifest.records == 10)
-    #expect(manifest.status == "ok" && manifest.divergedStep == nil)
+    #expect(manifest.status == .ok && manifest.divergedStep == nil)
     #expect(manifest.run["host"]?.stringValue == "test")
 
     let stored = try CellManifest.load(
-      path: cellManifestPath(sweepDirectory: directory.path, hex: Self.hex))
+      path: SweepDirectory(directory.path).cellManifest(testID(Self.hex)))
     #expect(stored == manifest)
-    #expect(cellIsDone(sweepDirectory: directory.path, hex: Self.hex))
+    #expect(cellIsDone(testID(Self.hex), in: SweepDirectory(directory.path)))
   }
 
   @Test func metricsFollowTheRecords() throws {
@@ -64,7 +64,7 @@ import TrainingCore
         step: 4, losses: [0.25, .nan, 3, 4, 0.1], gradNorms: [3, 2, .infinity, 2, 2], accuracy: nil),
     ]
     let manifest = try Self.writeCell(directory, records: records, status: .diverged(step: 4))
-    #expect(manifest.status == "diverged" && manifest.divergedStep == 4)
+    #expect(manifest.status == .diverged && manifest.divergedStep == 4)
     #expect(manifest.runStatus == .diverged(step: 4))
     #expect(manifest.metrics.finalAccuracy == 0.625 && manifest.metrics.finalAccuracyStep == 3)
     #expect(manifest.metrics.bestAccuracy == 0.75 && manifest.metrics.bestAccuracyStep == 1)
@@ -79,26 +79,27 @@ import TrainingCore
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
     _ = try Self.writeCell(directory, records: sampleRecords(10))
-    #expect(cellIsDone(sweepDirectory: directory.path, hex: Self.hex))
-    try flipByte(cellLogPath(sweepDirectory: directory.path, hex: Self.hex), at: 20)
-    #expect(!cellIsDone(sweepDirectory: directory.path, hex: Self.hex))
+    #expect(cellIsDone(testID(Self.hex), in: SweepDirectory(directory.path)))
+    try flipByte(SweepDirectory(directory.path).cellLog(testID(Self.hex)), at: 20)
+    #expect(!cellIsDone(testID(Self.hex), in: SweepDirectory(directory.path)))
   }
 
   @Test func missingManifestOrLogMeansNotDone() throws {
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
-    #expect(!cellIsDone(sweepDirectory: directory.path, hex: Self.hex))
+    #expect(!cellIsDone(testID(Self.hex), in: SweepDirectory(directory.path)))
     _ = try Self.writeCell(directory, records: sampleRecords(4))
     try FileManager.default.removeItem(
-      atPath: cellLogPath(sweepDirectory: directory.path, hex: Self.hex))
-    #expect(!cellIsDone(sweepDirectory: directory.path, hex: Self.hex))
+      atPath: SweepDirectory(directory.path).cellLog(testID(Self.hex)))
+    #expect(!cellIsDone(testID(Self.hex), in: SweepDirectory(directory.path)))
   }
 
   @Test func abandonLeavesNothing() throws {
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
     let writer = try CellWriter(
-      sweepDirectory: directory.path, hex: Self.hex, canonicalConfig: configJSON(),
+      directory: SweepDirectory(directory.path), id: testID(Self.hex),
+      canonicalConfig: configJSON(),
       config: sampleConfig())
     try writer.append(sampleRecords(1)[0])
     #expect(
@@ -113,7 +114,8 @@ import TrainingCore
     defer { directory.cleanup() }
     do {
       let writer = try CellWriter(
-        sweepDirectory: directory.path, hex: Self.hex, canonicalConfig: configJSON(),
+        directory: SweepDirectory(directory.path), id: testID(Self.hex),
+        canonicalConfig: configJSON(),
         config: sampleConfig())
       try writer.append(sampleRecords(1)[0])
     }
@@ -138,14 +140,14 @@ import TrainingCore
   static func edit(_ directory: TemporaryDirectory, _ change: (inout [String: JSONValue]) -> Void)
     throws
   {
-    let path = cellManifestPath(sweepDirectory: directory.path, hex: CellWriterTests.hex)
+    let path = SweepDirectory(directory.path).cellManifest(testID(CellWriterTests.hex))
     guard case .object(var members) = try JSONValue(parsing: try readFile(path)) else { return }
     change(&members)
     try writeAtomically(Array(JSONValue.object(members).prettyText.utf8), to: path)
   }
 
   func check(_ directory: TemporaryDirectory, deep: Bool = false) -> CellCondition {
-    checkCell(sweepDirectory: directory.path, hex: CellWriterTests.hex, deep: deep)
+    checkCell(testID(CellWriterTests.hex), in: SweepDirectory(directory.path), deep: deep)
   }
 
   @Test func aWrittenCellIsDoneAndAnUnwrittenOneAbsent() throws {
@@ -189,7 +191,7 @@ import TrainingCore
     let directory = try TemporaryDirectory()
     defer { directory.cleanup() }
     _ = try Self.writeCell(directory)
-    let log = cellLogPath(sweepDirectory: directory.path, hex: CellWriterTests.hex)
+    let log = SweepDirectory(directory.path).cellLog(testID(CellWriterTests.hex))
     try flipByte(log, at: 20)
     guard case .damaged(let why) = check(directory) else {
       Issue.record("a flipped byte passed")

@@ -60,13 +60,13 @@ private let epyc = RunEnvelope(
   xeon.cpuModel = "Intel Xeon"
   for (i, envelope) in [epyc, xeon, epyc].enumerated() {
     let manifest = CellManifest(
-      id: String(repeating: "\(i)", count: 64), config: .object([:]), seed: 0, status: "ok",
+      id: testID(String(repeating: "\(i)", count: 64)), config: .object([:]), seed: 0, status: .ok,
       divergedStep: nil, stepsRun: 1, records: 1, ndjsonSHA256: "", gzipSHA256: "", gzipBytes: 0,
       metrics: CellMetrics(), run: .object(["envelope": envelope.json]))
     try Data(manifest.json.prettyText.utf8).write(
-      to: URL(fileURLWithPath: "\(directory)/cells/\(manifest.id).json"))
+      to: URL(fileURLWithPath: SweepDirectory(directory).cellManifest(manifest.id)))
   }
-  let counts = envelopeCounts(sweepDirectory: directory)
+  let counts = envelopeCounts(in: SweepDirectory(directory))
   #expect(counts.count == 2)
   #expect(counts.first?.envelope == epyc)
   #expect(counts.first?.cells == 2)

@@ -67,7 +67,8 @@ import TrainingCore
     for (i, hex) in [fakeID("l1"), fakeID("l2")].enumerated() {
       for directory in [a, b] {
         let writer = try CellWriter(
-          sweepDirectory: directory.path, hex: hex, canonicalConfig: configJSON(seed: i),
+          directory: SweepDirectory(directory.path), id: testID(hex),
+          canonicalConfig: configJSON(seed: i),
           config: sampleConfig(seed: UInt64(i)))
         for record in sampleRecords(30) { try writer.append(record) }
         let cell = try writer.finish(status: .ok, stepsRun: 30, run: .object([:]))
@@ -90,7 +91,7 @@ import TrainingCore
       manifest, directoryA: a.path, manifest, directoryB: b.path, tolerance: .exact)
     #expect(same.isEmpty && same.compared.count == 2)
     #expect(ManifestDiff.compare(manifest, manifest, tolerance: 0).isEmpty)
-    try flipByte(cellLogPath(sweepDirectory: b.path, hex: fakeID("l1")), at: 40)
+    try flipByte(SweepDirectory(b.path).cellLog(testID(fakeID("l1"))), at: 40)
     let damaged = LogDiff.compare(
       manifest, directoryA: a.path, manifest, directoryB: b.path, tolerance: .exact)
     #expect(damaged.differing.map(\.id) == [fakeID("l1")])

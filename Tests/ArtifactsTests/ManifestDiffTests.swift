@@ -32,13 +32,13 @@ import Testing
     let reverse = ManifestDiff.compare(
       Self.manifest([Self.base[0], extra]), Self.manifest([Self.base[0]]), tolerance: 0)
     #expect(reverse.counts == [.onlyInA: 1])
-    #expect(reverse.rows[0].id == extra.id)
+    #expect(reverse.rows[0].id == extra.id.hex)
   }
 
   @Test func hashStatusAndConfigChanges() {
     var changed = Self.base
     changed[0].ndjsonSHA256 = fakeID("other")
-    changed[1].status = "diverged"
+    changed[1].status = .diverged
     changed[1].config = configJSON(seed: 2, learningRate: 0.5)
     let diff = ManifestDiff.compare(Self.manifest(Self.base), Self.manifest(changed), tolerance: 0)
     #expect(diff.counts == [.contentChanged: 1, .statusChanged: 1, .configChanged: 1])

@@ -47,3 +47,28 @@ import TrainingCore
         == "{\"step\":0,\"loss_\(loss.rawValue)\":1,\"grad_\(loss.rawValue)\":2}\n")
   }
 }
+
+@Suite struct StepLogCodecTests {
+  /// `sweep train --out` wrote `gzip` of the whole NDJSON; the codec streams it line by line as
+  /// `CellWriter` does. Both must be the same file.
+  @Test func streamingAndWholeGzipAreTheSameFile() throws {
+    let records = sampleRecords(60)
+    let encoded = try StepLogCodec.encode(records: records, track: Loss.allCases)
+    #expect(
+      encoded.ndjson == Array(records.map { ndjsonLine($0, track: Loss.allCases) }.joined().utf8))
+    #expect(encoded.gzip == (try gzip(encoded.ndjson)))
+    #expect(try gunzip(encoded.gzip) == encoded.ndjson)
+  }
+
+  @Test func readersSeeTheLastStepAndTheStatus() throws {
+    var records = sampleRecords(5)
+    let ok = StepLogCodec.lines(
+      ofNDJSON: try StepLogCodec.encode(records: records, track: [.cce]).ndjson)
+    #expect(StepLogCodec.lastStep(ofLines: ok) == 4)
+    #expect(StepLogCodec.runStatus(ofLines: ok) == .ok)
+    records[4].losses[0] = .nan
+    let diverged = StepLogCodec.lines(
+      ofNDJSON: try StepLogCodec.encode(records: records, track: [.cce]).ndjson)
+    #expect(StepLogCodec.runStatus(ofLines: diverged) == .diverged(step: 4))
+  }
+}

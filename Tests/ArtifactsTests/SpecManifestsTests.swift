@@ -20,7 +20,8 @@ import Testing
     try labels.enumerated().map { i, _ in
       let cell = realCell(iterations: 5, seed: UInt64(i + 1))
       let writer = try CellWriter(
-        sweepDirectory: directory.path, hex: cell.hex, canonicalConfig: cell.canonical,
+        directory: SweepDirectory(directory.path), id: testID(cell.hex),
+        canonicalConfig: cell.canonical,
         config: cell.config)
       for record in sampleRecords(5) { try writer.append(record) }
       return try writer.finish(status: .ok, stepsRun: 5, run: .object([:]))
@@ -77,7 +78,7 @@ import Testing
     try spec.write(to: directory.path)
     let problems = verifySweep(directory: directory.path)
     #expect(problems.map(\.kind) == [.cellWithoutEntry])
-    #expect(problems.first?.file.hasSuffix("\(all[1].id).json") == true)
+    #expect(problems.first?.file.hasSuffix("\(all[1].id.hex).json") == true)
   }
 
   @Test func aStaleSpecCopyIsReported() throws {
@@ -102,9 +103,9 @@ import Testing
     try SpecManifests.record(spec, in: directory.path)
     try spec.write(to: directory.path)
     #expect(
-      SpecManifests.otherSpecNote(directory: directory.path, plannedIDs: all.map(\.id)) == nil)
+      SpecManifests.otherSpecNote(directory: directory.path, plannedIDs: all.map(\.id.hex)) == nil)
     let note = SpecManifests.otherSpecNote(
-      directory: directory.path, plannedIDs: [all[0].id, fakeID("new")])
+      directory: directory.path, plannedIDs: [all[0].id.hex, fakeID("new")])
     #expect(note?.contains("holds another spec's manifest: \(SpecManifests.key(of: spec))") == true)
     #expect(note?.contains("2 cells, 1 of them in this one") == true)
   }

@@ -72,12 +72,12 @@ func fakeID(_ label: String) -> String { sha256Hex(Array(label.utf8)) }
 
 /// A hand-made cell manifest with the given final accuracy.
 func cellManifest(
-  _ label: String, config: JSONValue, finalAccuracy: Double?, status: String = "ok",
+  _ label: String, config: JSONValue, finalAccuracy: Double?, status: CellStatus = .ok,
   run: JSONValue = .object([:])
 ) -> CellManifest {
   CellManifest(
-    id: fakeID(label), config: config, seed: config["seed"]?.intValue ?? 0, status: status,
-    divergedStep: status == "diverged" ? 5 : nil, stepsRun: 10, records: 10,
+    id: testID(fakeID(label)), config: config, seed: config["seed"]?.intValue ?? 0, status: status,
+    divergedStep: status == .diverged ? 5 : nil, stepsRun: 10, records: 10,
     ndjsonSHA256: fakeID(label + "-content"), gzipSHA256: fakeID(label + "-gzip"), gzipBytes: 100,
     metrics: CellMetrics(
       finalAccuracy: finalAccuracy, finalAccuracyStep: 9, bestAccuracy: finalAccuracy,
@@ -92,4 +92,10 @@ func flipByte(_ path: String, at offset: Int) throws {
   let index = offset >= 0 ? offset : data.count + offset
   data[index] ^= 0x01
   try data.write(to: URL(fileURLWithPath: path))
+}
+
+/// The cell id of 64 hex digits (a test's own fixture, so a bad one is a test bug).
+func testID(_ hex: String) -> CellID {
+  guard let id = CellID(hex: hex) else { fatalError("not a cell id: \(hex)") }
+  return id
 }

@@ -17,7 +17,8 @@ import TrainingCore
     var manifests: [CellManifest] = []
     for (i, cell) in cells.enumerated() {
       let writer = try CellWriter(
-        sweepDirectory: directory.path, hex: cell.hex, canonicalConfig: cell.canonical,
+        directory: SweepDirectory(directory.path), id: testID(cell.hex),
+        canonicalConfig: cell.canonical,
         config: cell.config)
       for record in sampleRecords(12 + i) { try writer.append(record) }
       manifests.append(try writer.finish(status: .ok, stepsRun: 12 + i, run: .object([:])))
@@ -195,7 +196,7 @@ import TrainingCore
     let sweep = try record.expand()
     let kept = sweep.cells[0]
     let writer = try CellWriter(
-      sweepDirectory: directory.path, hex: kept.id.hex, canonicalConfig: kept.canonicalConfig,
+      directory: SweepDirectory(directory.path), id: kept.id, canonicalConfig: kept.canonicalConfig,
       config: kept.config)
     for r in sampleRecords(3) { try writer.append(r) }
     let manifest = try writer.finish(status: .ok, stepsRun: 3, run: .object([:]))

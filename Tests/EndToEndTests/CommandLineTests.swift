@@ -232,3 +232,28 @@ private func tinySpec(_ dir: URL) throws -> String {
   #expect(slurm.status == 2)
   #expect(slurm.stderr.contains("use at most --tasks 2"), "\(slurm.stderr)")
 }
+
+@Test func aWorkerRefusesAJobWhoseIDIsNotItsConfigs() throws {
+  let dir = try temporaryDirectory()
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let process = Process()
+  process.executableURL = sweepExecutable
+  process.arguments = ["worker"]
+  let input = Pipe()
+  let output = Pipe()
+  process.standardInput = input
+  process.standardOutput = output
+  try process.run()
+  let id = String(repeating: "0", count: 64)
+  let job = #"{"config":{"seed":1},"dir":"\#(dir.path)","id":"\#(id)"}"#
+  input.fileHandleForWriting.write(Data((job + "\n").utf8))
+  try input.fileHandleForWriting.close()
+  let reply = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  process.waitUntilExit()
+  #expect(process.terminationStatus == 0)
+  #expect(
+    reply.hasPrefix(
+      #"{"event":"error","message":"worker protocol error: job for cell 000000000000: its config is not a valid config"#
+    ), "\(reply)")
+  #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("cells").path))
+}

@@ -1,6 +1,7 @@
-// Tests of the failure ledger as the worker pool writes it, against stub workers: every attempt
-// is recorded with its exit and stderr, `--retries` retries a killed worker and an I/O error but
-// never a diverged cell or a cell's own error.
+// Tests of the attempts the worker pool reports (`PoolEvent.attempted`, which `sweep run` appends
+// to the failure ledger), against stub workers: every attempt comes with its exit and stderr,
+// `--retries` retries a killed worker and an I/O error but never a diverged cell or a cell's own
+// error.
 import Artifacts
 import Foundation
 import SweepSpec
@@ -23,32 +24,52 @@ private func stubDirectory(_ script: String) throws -> (directory: String, execu
 private func oneJob() -> CellJob {
   var config = TrainingConfig()
   config.iterations = 3
-  return CellJob(
-    hex: CellID(config: config).hex, config: config,
-    canonicalConfig: Parameters.canonical(config))
+  return CellJob(Cell(config: config))
 }
 
-/// Runs one job on the stub with `retries` and returns its result and ledger.
-private func run(_ script: String, retries: Int) throws -> (CellResult?, [Attempt]) {
+/// The attempts a run reported, in order.
+private final class Reported: @unchecked Sendable {
+  private let lock = NSLock()
+  private var attempts: [Attempt] = []
+  private var order: [String] = []
+
+  func hear(_ event: PoolEvent) {
+    lock.withLock {
+      switch event {
+      case .started: order.append("started")
+      case .attempted(_, let attempt):
+        order.append("attempted")
+        attempts.append(attempt)
+      case .finished: order.append("finished")
+      }
+    }
+  }
+
+  var all: [Attempt] { lock.withLock { attempts } }
+  var events: [String] { lock.withLock { order } }
+}
+
+/// Runs one job on the stub with `retries` and returns its result, the attempts reported and
+/// the order of the events.
+private func run(_ script: String, retries: Int) throws -> (CellResult?, [Attempt], [String]) {
   let stub = try stubDirectory(script)
   defer { try? FileManager.default.removeItem(atPath: stub.directory) }
   let job = oneJob()
   let state = RunState(jobs: [job])
-  // ETXTBSY while another test's fork holds a script open is retried by starting again.
+  let reported = Reported()
   runJobs(
-    [job], sweepDirectory: stub.directory, workers: 1, executable: stub.executable,
-    state: state, retries: retries
-  ) { _, _ in }
-  return (
-    state.allResults()[job.hex],
-    AttemptLedger.attempts(sweepDirectory: stub.directory, hex: job.hex)
-  )
+    [job], in: SweepDirectory(stub.directory), workers: 1, executable: stub.executable,
+    state: state, retries: retries, onEvent: reported.hear)
+  return (state.allResults()[job.id], reported.all, reported.events)
 }
 
 @Test func aKilledWorkerIsRetriedAndEveryAttemptRecorded() throws {
-  let (result, attempts) = try run("read line\necho 'about to die' >&2\nkill -KILL $$", retries: 2)
+  let (result, attempts, events) = try run(
+    "read line\necho 'about to die' >&2\nkill -KILL $$", retries: 2)
   #expect(result == .failed("worker crashed (killed by signal 9 (SIGKILL: Killed))"))
   #expect(attempts.count == 3)
+  let perAttempt = ["started", "attempted"]
+  #expect(events == perAttempt + perAttempt + perAttempt + ["finished"])
   #expect(attempts.map(\.retried) == [true, true, false])
   let first = try #require(attempts.first)
   #expect(first.outcome == .failed)
@@ -61,18 +82,18 @@ private func run(_ script: String, retries: Int) throws -> (CellResult?, [Attemp
 
 @Test func aDivergedCellIsAResultAndNeverRetried() throws {
   let reply = #"{"event":"done","status":"diverged","steps":2}"#
-  let (result, attempts) = try run("while read line; do echo '\(reply)'; done", retries: 3)
+  let (result, attempts, _) = try run("while read line; do echo '\(reply)'; done", retries: 3)
   #expect(result == .diverged)
   #expect(attempts.map(\.outcome) == [.diverged])
 }
 
 @Test func onlyIOErrorsOfTheWorkerAreRetried() throws {
   let own = #"{"event":"error","message":"bad config","io":false}"#
-  let (_, ownAttempts) = try run("while read line; do echo '\(own)'; done", retries: 3)
+  let (_, ownAttempts, _) = try run("while read line; do echo '\(own)'; done", retries: 3)
   #expect(ownAttempts.count == 1)
   #expect(ownAttempts.first?.message == "bad config")
   let io = #"{"event":"error","message":"EIO","io":true}"#
-  let (_, ioAttempts) = try run("while read line; do echo '\(io)'; done", retries: 1)
+  let (_, ioAttempts, _) = try run("while read line; do echo '\(io)'; done", retries: 1)
   #expect(ioAttempts.map(\.retried) == [true, false])
 }
 
@@ -84,24 +105,7 @@ private func run(_ script: String, retries: Int) throws -> (CellResult?, [Attemp
     if [ ! -e "$d/died" ]; then touch "$d/died"; read line; kill -KILL $$; fi
     while read line; do echo '\(done)'; done
     """
-  let (result, attempts) = try run(script, retries: 1)
+  let (result, attempts, _) = try run(script, retries: 1)
   #expect(result == .ok)
   #expect(attempts.map(\.outcome) == [.failed, .ok])
-}
-
-@Test func stderrTailKeepsTheLinesSinceAMark() throws {
-  var fds: [Int32] = [0, 0]
-  #expect(pipe(&fds) == 0)
-  let tail = StderrTail(fd: fds[0])
-  func say(_ text: String) {
-    let bytes = Array(text.utf8)
-    _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
-  }
-  say("old\n")
-  while tail.mark() < 1 { usleep(1000) }
-  let mark = tail.mark()
-  say("new 1\nnew 2\n")
-  close(fds[1])
-  tail.waitForEnd(seconds: 5)
-  #expect(tail.lines(since: mark) == ["new 1", "new 2"])
 }

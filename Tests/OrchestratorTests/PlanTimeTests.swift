@@ -40,7 +40,8 @@ func roughDurationsReadAsPeopleSayThem(seconds: Double, text: String) {
   #expect(measuredSpeed(sweepDirectory: "\(root)/t", resultsRoot: root) == nil)
   for (cell, host) in zip(cells, [hostName(), "elsewhere"]) {
     let writer = try CellWriter(
-      sweepDirectory: "\(root)/other", hex: cell.id.hex, canonicalConfig: cell.canonicalConfig,
+      directory: SweepDirectory("\(root)/other"), id: cell.id,
+      canonicalConfig: cell.canonicalConfig,
       config: cell.config)
     _ = try writer.finish(
       status: .ok, stepsRun: 0,

@@ -191,14 +191,14 @@ func shellQuotingRoundTrips(value: String) throws {
   let directory = try temporaryDirectory()
   defer { try? FileManager.default.removeItem(atPath: directory) }
   var zeroTasks = options(root: directory, tasks: 0)
-  #expect(throws: SlurmError.self) { try writeSlurmScripts(zeroTasks) }
+  #expect(throws: OrchestratorError.self) { try writeSlurmScripts(zeroTasks) }
   zeroTasks.tasks = 2
   zeroTasks.maxConcurrent = 0
-  #expect(throws: SlurmError.self) { try writeSlurmScripts(zeroTasks) }
-  #expect(throws: SlurmError.self) { try options(root: "relative/results").validate() }
+  #expect(throws: OrchestratorError.self) { try writeSlurmScripts(zeroTasks) }
+  #expect(throws: OrchestratorError.self) { try options(root: "relative/results").validate() }
   var newline = options(root: directory)
   newline.overrides = ["a=1\n#SBATCH --evil"]
-  #expect(throws: SlurmError.self) { try writeSlurmScripts(newline) }
+  #expect(throws: OrchestratorError.self) { try writeSlurmScripts(newline) }
   #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
 }
 
@@ -239,8 +239,8 @@ func shellQuotingRoundTrips(value: String) throws {
   let o = options(root: directory + "/results")
 
   let missing = directory + "/no-such-sbatch"
-  #expect(throws: SlurmError.sbatchNotFound(missing)) { try submitSlurm(o, sbatch: missing) }
-  #expect(throws: SlurmError.sbatchNotFound("sbatch-not-on-path-xyz")) {
+  #expect(throws: OrchestratorError.sbatchNotFound(missing)) { try submitSlurm(o, sbatch: missing) }
+  #expect(throws: OrchestratorError.sbatchNotFound("sbatch-not-on-path-xyz")) {
     try submitSlurm(o, sbatch: "sbatch-not-on-path-xyz")
   }
 
@@ -251,7 +251,7 @@ func shellQuotingRoundTrips(value: String) throws {
   do {
     _ = try submitSlurm(o, sbatch: failing)
     Issue.record("expected submitSlurm to throw")
-  } catch let error as SlurmError {
+  } catch let error as OrchestratorError {
     guard case .sbatchFailed(_, let status, let stderr) = error else {
       Issue.record("unexpected error \(error)")
       return
@@ -269,8 +269,8 @@ func shellQuotingRoundTrips(value: String) throws {
   do {
     _ = try submitSlurm(o, sbatch: halfway)
     Issue.record("expected submitSlurm to throw")
-  } catch let error as SlurmError {
-    guard case .mergeNotSubmitted(let arrayJobID, _) = error else {
+  } catch let error as OrchestratorError {
+    guard case .mergeJobNotSubmitted(let arrayJobID, _) = error else {
       Issue.record("unexpected error \(error)")
       return
     }

@@ -1,6 +1,7 @@
 // Tests of the worker pool against stub workers (shell scripts speaking the worker protocol):
 // a worker that stalls is killed by the watchdog, one that crashes fails its cell with the
 // signal, and a full disk stops the run from starting more cells.
+import Artifacts
 import CanonicalJSON
 import Foundation
 import SweepSpec
@@ -43,15 +44,15 @@ private func job(seed: UInt64) -> CellJob {
   config.seed = seed
   config.iterations = 3
   return CellJob(
-    hex: CellID(config: config).hex, config: config,
-    canonicalConfig: Parameters.canonical(config))
+    id: CellID(config: config), config: config, canonicalConfig: Parameters.canonical(config))
 }
 
 @Test func aSilentWorkerIsKilledAndItsCellFailsAsStalled() throws {
   let stub = try StubWorker("read line\nexec sleep 60")
   defer { stub.cleanup() }
   let worker = try stub.start()
-  let result = worker.run(job(seed: 1), sweepDirectory: stub.directory, stallSeconds: 0.3) { _ in
+  let result = worker.run(job(seed: 1), in: SweepDirectory(stub.directory), stallSeconds: 0.3) {
+    _ in
   }
   guard case .failed(let why) = result else {
     Issue.record("a stalled worker gave \(result)")
@@ -66,7 +67,9 @@ private func job(seed: UInt64) -> CellJob {
   let stub = try StubWorker("read line\nkill -SEGV $$")
   defer { stub.cleanup() }
   let worker = try stub.start()
-  let result = worker.run(job(seed: 1), sweepDirectory: stub.directory, stallSeconds: 60) { _ in }
+  let result = worker.run(job(seed: 1), in: SweepDirectory(stub.directory), stallSeconds: 60) {
+    _ in
+  }
   #expect(
     result == .failed("worker crashed (killed by signal 11 (SIGSEGV: Segmentation fault))"))
 }
@@ -78,8 +81,9 @@ private func job(seed: UInt64) -> CellJob {
   let jobs = (1...4).map { job(seed: UInt64($0)) }
   let state = RunState(jobs: jobs)
   runJobs(
-    jobs, sweepDirectory: stub.directory, workers: 1, executable: stub.executable, state: state
-  ) { _, _ in }
+    jobs, in: SweepDirectory(stub.directory), workers: 1, executable: stub.executable,
+    state: state
+  ) { _ in }
   #expect(state.stopped == .diskFull(path: "/r/cells/x.tmp"))
   #expect(state.allResults().count == 1)
   #expect(state.allResults().values.first == .diskFull(path: "/r/cells/x.tmp"))
@@ -97,10 +101,123 @@ private func job(seed: UInt64) -> CellJob {
   }
   interrupter.start()
   runJobs(
-    jobs, sweepDirectory: stub.directory, workers: 2, executable: stub.executable, state: state
-  ) { _, _ in }
+    jobs, in: SweepDirectory(stub.directory), workers: 2, executable: stub.executable,
+    state: state
+  ) { _ in }
   #expect(state.stopped == .interrupted)
   #expect(Array(state.allResults().values) == [.interrupted, .interrupted])
   let markers = (try? FileManager.default.contentsOfDirectory(atPath: stub.directory + "/cells"))
   #expect((markers ?? []).isEmpty)
+}
+
+/// Collects the pool's events from its threads.
+private final class EventLog: @unchecked Sendable {
+  private let lock = NSLock()
+  private var events: [PoolEvent] = []
+
+  func add(_ event: PoolEvent) { lock.withLock { events.append(event) } }
+
+  var started: Int {
+    lock.withLock {
+      events.filter {
+        if case .started = $0 { return true }
+        return false
+      }.count
+    }
+  }
+
+  var finished: [CellID: CellResult] {
+    lock.withLock {
+      var out: [CellID: CellResult] = [:]
+      for case .finished(let job, let result) in events { out[job.id] = result }
+      return out
+    }
+  }
+}
+
+/// Runs the jobs of seeds 1...`count` on `workers` slots of stub workers running `script`;
+/// the caller cleans the stub up.
+private func runOnStub(
+  _ script: String, jobs count: Int, workers: Int,
+  onEvent: @escaping @Sendable (PoolEvent) -> Void = { _ in }
+) throws -> (stub: StubWorker, jobs: [CellJob], state: RunState) {
+  let stub = try StubWorker(script)
+  let jobs = (1...count).map { job(seed: UInt64($0)) }
+  let state = RunState(jobs: jobs)
+  runJobs(
+    jobs, in: SweepDirectory(stub.directory), workers: workers, executable: stub.executable,
+    state: state, onEvent: onEvent)
+  return (stub, jobs, state)
+}
+
+@Test func aWorkerThatSaysGarbageFailsItsCellAndIsReplaced() throws {
+  // The first worker answers its cell with a line that is not a message; the pool must fail
+  // that cell (never skip the line and wait) and start a fresh worker for the next cell.
+  let done = #"{"event":"done","status":"ok","steps":3}"#
+  let log = EventLog()
+  let (stub, jobs, state) = try runOnStub(
+    """
+    marker="$0.started"
+    if [ -e "$marker" ]; then
+      while read line; do echo '\(done)'; done
+    else
+      : > "$marker"; read line; echo 'this is not json'; exec sleep 60
+    fi
+    """, jobs: 2, workers: 1, onEvent: log.add)
+  defer { stub.cleanup() }
+  guard case .failed(let why) = state.allResults()[jobs[0].id] else {
+    Issue.record("the garbage cell gave \(String(describing: state.allResults()[jobs[0].id]))")
+    return
+  }
+  #expect(why == #"worker protocol error: not a JSON object: "this is not json""#)
+  #expect(state.allResults()[jobs[1].id] == .ok)
+  #expect(log.started == 2)
+  #expect(log.finished == state.allResults())
+  let marker = SweepDirectory(stub.directory).failureMarker(jobs[0].id)
+  #expect(
+    FileManager.default.contents(atPath: marker).map { String(decoding: $0, as: UTF8.self) }
+      == why + "\n")
+}
+
+@Test func aCrashInThePoolFailsOnlyItsCell() throws {
+  // Every worker crashes on the cell of seed 1 and answers the others.
+  let crashHex = job(seed: 1).id.hex
+  let done = #"{"event":"done","status":"diverged","steps":3}"#
+  let (stub, jobs, state) = try runOnStub(
+    """
+    while read line; do
+      case "$line" in *\(crashHex)*) kill -SEGV $$ ;; esac
+      echo '\(done)'
+    done
+    """, jobs: 3, workers: 2)
+  defer { stub.cleanup() }
+  let results = state.allResults()
+  #expect(
+    results[jobs[0].id]
+      == .failed("worker crashed (killed by signal 11 (SIGSEGV: Segmentation fault))"))
+  #expect(results[jobs[1].id] == .diverged)
+  #expect(results[jobs[2].id] == .diverged)
+  #expect(state.snapshot().failed == 1)
+}
+
+@Test func aSlowCellDoesNotHoldBackTheOtherSlot() throws {
+  // The slow cell finishes only once the three others are done, which can happen only if the
+  // other slot keeps taking cells while it runs: no timing is assumed.
+  let slowHex = job(seed: 1).id.hex
+  let done = #"{"event":"done","status":"ok","steps":3}"#
+  let (stub, _, state) = try runOnStub(
+    """
+    dir=$(dirname "$0")
+    while read line; do
+      case "$line" in
+        *\(slowHex)*)
+          while [ "$(ls "$dir" | grep -c '^fast-')" -lt 3 ]; do sleep 0.05; done ;;
+        *) : > "$dir/fast-$(printf '%s' "$line" | cksum | cut -d' ' -f1)" ;;
+      esac
+      echo '\(done)'
+    done
+    """, jobs: 4, workers: 2)
+  defer { stub.cleanup() }
+  #expect(state.allResults().count == 4)
+  #expect(state.allResults().values.allSatisfy { $0 == .ok })
 }

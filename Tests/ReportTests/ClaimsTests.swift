@@ -1,6 +1,7 @@
 // Tests for Claims.swift: each claim on hand-made sweeps whose verdict is known, in and beyond the
 // post's setting, with controls, robustness to thresholds and the spread over seeds.
 
+import Artifacts
 import Testing
 import TrainingCore
 
@@ -22,7 +23,7 @@ private func verdict(_ number: Int, _ cells: [ReportCell]) -> ClaimVerdict {
 }
 
 /// A cell whose accuracy is flat at `accuracy` over the second half of the run.
-private func flat(_ c: TrainingConfig, _ accuracy: Double, status: String = "ok") -> ReportCell {
+private func flat(_ c: TrainingConfig, _ accuracy: Double, status: CellStatus = .ok) -> ReportCell {
   cell(c, accuracy: accuracy, status: status, flatFrom: 0.4)
 }
 
@@ -67,7 +68,7 @@ private func sgdSweep(best: Double, seed: UInt64 = 1, climbing: Bool = false) ->
 
 @Test func divergedCellNeverCountsAsConverged() {
   let cells = [
-    flat(config(theta: 0.5, optimizer: .sgd), 0.99, status: "diverged"),
+    flat(config(theta: 0.5, optimizer: .sgd), 0.99, status: .diverged),
     flat(config(theta: 0.5, batchNorm: true, optimizer: .sgd), 0.5),
   ]
   #expect(verdict(1, cells) == .supported)

@@ -1,5 +1,6 @@
 // Tests for Figures.swift: grouping, well-formed SVG, rendering with a real renderer, file size.
 
+import Artifacts
 import Foundation
 import Testing
 import TrainingCore
@@ -29,7 +30,7 @@ func xmlError(_ text: String) -> String? {
     cell(config(loss: .cce, theta: 0.05, seed: 1)),
     cell(config(loss: .cce, theta: 0.95, seed: 1)),
     cell(config(loss: .cce, theta: 0.05, seed: 2)),
-    cell(config(loss: .cce, theta: 0.05, seed: 2), status: "missing"),
+    cell(config(loss: .cce, theta: 0.05, seed: 2), status: .missing),
   ]
   let specs = figureSpecs(ReportInput(sweepName: "g", cells: cells))
   #expect(
@@ -53,7 +54,7 @@ func xmlError(_ text: String) -> String? {
 
 @Test func figureIsWellFormedXMLWithTitleLegendAndAxes() {
   var input = oneFigureInput()
-  input.cells[3].status = "diverged"
+  input.cells[3].status = .diverged
   let spec = figureSpecs(input)[0]
   let svg = renderFigure(spec, options: ReportOptions(smooth: 5))
   #expect(xmlError(svg) == nil)

@@ -1,5 +1,6 @@
 // Hand-made report inputs for the Report tests: deterministic synthetic series and cells.
 
+import Artifacts
 import TrainingCore
 
 @testable import Report
@@ -49,7 +50,7 @@ func config(
 /// steps 1...5 (an early spike). Accuracy climbs from 0.5 and is flat at `accuracy` from
 /// `flatFrom` (a fraction of the run; 1 = climbs to the last step).
 func cell(
-  _ c: TrainingConfig, accuracy: Double? = 0.99, status: String = "ok", gradScale: Double = 1,
+  _ c: TrainingConfig, accuracy: Double? = 0.99, status: CellStatus = .ok, gradScale: Double = 1,
   cceBump: Double = 1, tracked: [Loss] = Loss.allCases, flatFrom: Double = 1
 ) -> ReportCell {
   var random = TestRandom(state: UInt64(c.loss.index + 1) &* 977 &+ c.seed)
@@ -84,5 +85,5 @@ func cell(
   let series = CellSeries(steps: steps, losses: losses, gradNorms: grads, accuracy: points)
   let id = fakeID("\(c.loss) \(c.theta) \(c.batchNorm) \(c.optimizer) \(c.seed) \(c.iterations)")
   return ReportCell(
-    id: id, config: c, status: status, series: status == "missing" ? CellSeries() : series)
+    id: id, config: c, status: status, series: status == .missing ? CellSeries() : series)
 }

@@ -1,5 +1,6 @@
 // Tests for HTML.swift: the overview, claims and cell tables of index.html.
 
+import Artifacts
 import Testing
 import TrainingCore
 
@@ -35,8 +36,8 @@ private func page(_ cells: [ReportCell], name: String = "demo") -> String {
 
 @Test func cellTableShowsStatusAndMissingCells() {
   let cells = [
-    cell(config(theta: 0.05), status: "diverged"),
-    cell(config(loss: .dice, theta: 0.05), status: "missing"),
+    cell(config(theta: 0.05), status: .diverged),
+    cell(config(loss: .dice, theta: 0.05), status: .missing),
   ]
   let html = page(cells)
   #expect(html.contains("<tr class=\"diverged\">"))

@@ -23,7 +23,7 @@ private func writeSweep(missing: [String] = []) throws -> (dir: String, cells: [
     let cell = Cell(config: c)
     cells.append(cell)
     let writer = try CellWriter(
-      sweepDirectory: dir, hex: cell.id.hex, canonicalConfig: cell.canonicalConfig, config: c)
+      directory: SweepDirectory(dir), id: cell.id, canonicalConfig: cell.canonicalConfig, config: c)
     for step in 0..<4 {
       let bad = i == 1 && step == 3
       try writer.append(
@@ -51,7 +51,7 @@ private func writeSweep(missing: [String] = []) throws -> (dir: String, cells: [
     #expect(input.cells.map(\.id) == cells.map(\.id.hex).sorted())
     #expect(input.missingIDs.count == 1)
     let diverged = try #require(input.cells.first { $0.config.loss == .dicefg })
-    #expect(diverged.status == "diverged")
+    #expect(diverged.status == .diverged)
     #expect(diverged.config == cells[1].config)
     #expect(diverged.series.steps == [0, 1, 2, 3])
     #expect(diverged.series.losses[.dicefg] == [0.5, 0.5, 0.5, nil])
@@ -64,17 +64,17 @@ private func writeSweep(missing: [String] = []) throws -> (dir: String, cells: [
   let (dir, cells) = try writeSweep()
   defer { try? FileManager.default.removeItem(atPath: dir) }
   try FileManager.default.removeItem(
-    atPath: cellLogPath(sweepDirectory: dir, hex: cells[0].id.hex))
+    atPath: SweepDirectory(dir).cellLog(cells[0].id))
   let input = try loadReportInput(sweepDirectory: dir)
   let cell = try #require(input.cells.first { $0.id == cells[0].id.hex })
-  #expect(cell.status == "missing")
+  #expect(cell.status == .missing)
   #expect(cell.series.steps.isEmpty)
 }
 
 @Test func loaderRejectsAStepLogThatDoesNotMatchTheManifest() throws {
   let (dir, cells) = try writeSweep()
   defer { try? FileManager.default.removeItem(atPath: dir) }
-  let path = cellLogPath(sweepDirectory: dir, hex: cells[0].id.hex)
+  let path = SweepDirectory(dir).cellLog(cells[0].id)
   try Data(try gzip(Array("{\"step\":0}\n".utf8))).write(to: URL(fileURLWithPath: path))
   #expect {
     _ = try loadReportInput(sweepDirectory: dir)

@@ -147,3 +147,35 @@ import TrainingCore
     }
   }
 }
+
+@Suite struct CellIdentityTests {
+  @Test func aCellsOwnConfigVerifies() throws {
+    let cell = Cell(config: TrainingConfig())
+    #expect(try cell.id.config(verifying: cell.canonicalConfig) == cell.config)
+    #expect(cell.id.mismatch(canonicalConfig: cell.canonicalConfig) == nil)
+  }
+
+  @Test func anotherCellsConfigIsRefusedNamingItsID() {
+    var other = TrainingConfig()
+    other.seed = 99
+    let id = CellID(config: TrainingConfig())
+    let problem = id.mismatch(canonicalConfig: Parameters.canonical(other))
+    #expect(
+      problem
+        == "its id is not the hash of its config (the config hashes to "
+        + "\(CellID(config: other).short))")
+  }
+
+  @Test func anEditedOrInvalidConfigIsRefused() throws {
+    let cell = Cell(config: TrainingConfig())
+    guard case .object(var members) = cell.canonicalConfig else { throw CancellationError() }
+    members["no_such_key"] = .number(1)
+    #expect(
+      cell.id.mismatch(canonicalConfig: .object(members))?.hasPrefix(
+        "its config is not a valid config") == true)
+  }
+
+  @Test func lowercaseHexIsTheOneEncoder() {
+    #expect(lowercaseHex([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+  }
+}

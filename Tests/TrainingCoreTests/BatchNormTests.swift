@@ -141,3 +141,34 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
     ])
   #expect(abs(movingMean[0] - 0.02) < 1e-6 && abs(movingVariance[0] - 1.03) < 1e-6)
 }
+
+@Test(arguments: [4, 8])
+func fusedReluBatchNormBackwardGivesTheTwoPassBits(_ channels: Int) {
+  let N = 37
+  let C = channels
+  let dRelu = randomArray(N * C, seed: 61)
+  var normed = randomArray(N * C, seed: 62)
+  normed[0] = 0  // the gradient at 0 is 0
+  normed[1] = -0
+  let xhat = randomArray(N * C, seed: 63)
+  let rstd = randomArray(C, seed: 64, lo: 0.5, hi: 2)
+  let gamma = randomArray(C, seed: 65)
+  // Two passes into cleared buffers, as the trainer ran them.
+  var dNormed = [Float](repeating: 0, count: N * C)
+  var twoPass = [Float](repeating: 0, count: N * C + 2 * C)
+  dNormed.withUnsafeMutableBufferPointer {
+    reluBackward(dInput: $0.start, dOut: dRelu, input: normed, count: N * C)
+  }
+  twoPass.withUnsafeMutableBufferPointer {
+    batchNormBackward(
+      dInput: $0.start, dGamma: $0.start + N * C, dBeta: $0.start + N * C + C, dOut: dNormed,
+      xhat: xhat, rstd: rstd, gamma: gamma, N: N, C: C)
+  }
+  var fused = [Float](repeating: 0, count: N * C + 2 * C)
+  fused.withUnsafeMutableBufferPointer {
+    batchNormReluBackward(
+      dInput: $0.start, dGamma: $0.start + N * C, dBeta: $0.start + N * C + C, dRelu: dRelu,
+      normed: normed, xhat: xhat, rstd: rstd, gamma: gamma, N: N, C: C)
+  }
+  #expect(fused.map(\.bitPattern) == twoPass.map(\.bitPattern))
+}

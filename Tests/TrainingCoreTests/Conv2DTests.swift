@@ -142,11 +142,13 @@ private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
   #expect(dBias == reference.dBias)
 }
 
-/// Shapes for the wide kernels (Cout = 4, Cin 1 or 4): rows of 8-position blocks, a 4-position
-/// block, remainders, and the real cells' 32 columns.
-private let wideShapes = [2, 3, 5, 6, 9, 12, 13, 14, 32].flatMap { W in
-  [1, 4].map { ConvShape(B: 2, H: W == 32 ? 4 : 3, W: W, Cin: $0, Cout: 4, K: 3) }
-}
+/// Shapes for the wide kernels (Cout = 4, Cin 1 or 4): whole rows of 16- and 4-position blocks
+/// (W a multiple of 4, 4 being one block with both edges), widths the row kernels leave to the
+/// other paths, one-row and two-row images, and the real cells' 32 columns.
+private let wideShapes =
+  [2, 3, 4, 5, 6, 8, 9, 12, 13, 14, 16, 20, 28, 32].flatMap { W in
+    [1, 4].map { ConvShape(B: 2, H: W == 32 ? 4 : 3, W: W, Cin: $0, Cout: 4, K: 3) }
+  } + [1, 2].map { ConvShape(B: 2, H: $0, W: 8, Cin: 4, Cout: 4, K: 3) }
 
 @Test(arguments: wideShapes)
 private func convWideKernelsEqualReference(_ s: ConvShape) {
@@ -155,22 +157,29 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
   let bias = randomArray(s.Cout, seed: 33)
   let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 34)
   let N = s.B * s.H * s.W
-  // Slack after the splats, as the trainer allocates them: the wide kernels read past a row.
-  var splat = [Float](repeating: .nan, count: 4 * input.count + 16)
-  var planar = [Float](repeating: .nan, count: 4 * input.count + 16)
-  var dOutPlanar = [Float](repeating: .nan, count: 4 * dOut.count + 16)
-  splat.withUnsafeMutableBufferPointer { splatFour(out: $0.start, x: input, count: input.count) }
-  planar.withUnsafeMutableBufferPointer { planarSplatFour(out: $0.start, x: input, N: N, C: s.Cin) }
+  // NaN slack around the splats, as the trainer allocates them (`takeWithSlack`): the wide
+  // kernels read (and must discard) values past either end of a row.
+  var splat = [Float](repeating: .nan, count: 4 * input.count + 32)
+  var planar = [Float](repeating: .nan, count: 4 * input.count + 32)
+  var dOutPlanar = [Float](repeating: .nan, count: 4 * dOut.count + 32)
+  splat.withUnsafeMutableBufferPointer {
+    splatFour(out: $0.start + 16, x: input, count: input.count)
+  }
+  planar.withUnsafeMutableBufferPointer {
+    planarSplatFour(out: $0.start + 16, x: input, N: N, C: s.Cin)
+  }
   dOutPlanar.withUnsafeMutableBufferPointer {
-    planarSplatFour(out: $0.start, x: dOut, N: N, C: s.Cout)
+    planarSplatFour(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
   }
   for b in [bias, nil] {
     var out = [Float](repeating: .nan, count: N * s.Cout)
     out.withUnsafeMutableBufferPointer { o in
       b.withOptionalPointer { bp in
-        conv2dForward(
-          out: o.start, input: input, weight: weight, bias: bp, planarSplat: planar, B: s.B,
-          H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+        planar.withUnsafeBufferPointer { pl in
+          conv2dForward(
+            out: o.start, input: input, weight: weight, bias: bp, planarSplat: pl.start + 16,
+            B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+        }
       }
     }
     #expect(
@@ -187,10 +196,15 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
     dWeight.withUnsafeMutableBufferPointer { dw in
       dBias.withUnsafeMutableBufferPointer { db in
         scratch.withUnsafeMutableBufferPointer { sc in
-          conv2dBackward(
-            dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
-            input: input, inputSplat: splat, dOutPlanarSplat: dOutPlanar, weight: weight,
-            scratch: sc.start, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+          splat.withUnsafeBufferPointer { sp in
+            dOutPlanar.withUnsafeBufferPointer { dp in
+              conv2dBackward(
+                dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
+                input: input, inputSplat: sp.start + 16, dOutPlanarSplat: dp.start + 16,
+                weight: weight, scratch: sc.start, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+                Cout: s.Cout, K: 3)
+            }
+          }
         }
       }
     }

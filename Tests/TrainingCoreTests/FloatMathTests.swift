@@ -33,3 +33,52 @@ private func ulpDistance(_ a: Float, _ b: Float) -> Int {
   #expect(portableLog(-1).isNaN)
   #expect(portableLog(.nan).isNaN)
 }
+
+/// Inputs for the lane versions: a sweep of each function's range, both ends, zeros of both
+/// signs, subnormals, infinities and NaN.
+private func laneTestInputs() -> [Float] {
+  var values: [Float] = [
+    0, -0, 1, -1, .nan, .infinity, -.infinity, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+    .leastNormalMagnitude, Float.leastNormalMagnitude / 3, .greatestFiniteMagnitude, -104,
+    -104.000_01, 89, 89.000_01, 88.72, -103.97, 1e-7, 1 - 1e-7, 1.414_213_5, 1.414_213_7,
+  ]
+  var x: Float = -110
+  while x < 95 {
+    values.append(x)
+    x += 0.0731
+  }
+  var y: Float = 1e-30
+  while y < 1e30 {
+    values.append(y)
+    y *= 1.37
+  }
+  while values.count % 8 != 0 { values.append(0.5) }
+  return values
+}
+
+/// Runs `check` in the training mode (subnormals flushed) and in the default mode.
+private func inBothFloatingPointModes(_ check: () -> Void) {
+  check()
+  withSubnormalsFlushed { check() }
+}
+
+@Test func laneExpAndLogGiveTheScalarBits() {
+  let values = laneTestInputs()
+  inBothFloatingPointModes {
+    for start in stride(from: 0, to: values.count, by: 8) {
+      let x = SIMD8<Float>(values[start..<(start + 8)])
+      let e = portableExp(x)
+      let l = portableLog(x)
+      for lane in 0..<8 {
+        let scalarExp = portableExp(x[lane])
+        let scalarLog = portableLog(x[lane])
+        #expect(
+          e[lane].bitPattern == scalarExp.bitPattern || (e[lane].isNaN && scalarExp.isNaN),
+          "exp(\(x[lane])): \(e[lane]) vs \(scalarExp)")
+        #expect(
+          l[lane].bitPattern == scalarLog.bitPattern || (l[lane].isNaN && scalarLog.isNaN),
+          "log(\(x[lane])): \(l[lane]) vs \(scalarLog)")
+      }
+    }
+  }
+}

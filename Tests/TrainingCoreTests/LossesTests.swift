@@ -80,3 +80,35 @@ func lossGradientsMatchFiniteDifferences(_ loss: Loss) {
   #expect(globalNorm([.nan, 1], count: 2).isNaN)
   #expect(globalNorm([.infinity, 1], count: 2) == .infinity)
 }
+
+/// cce one value at a time, as the formula reads: the reference for the lane version.
+private func crossEntropyReference(_ probs: [Float], _ labels: [Float]) -> (Float, [Float]) {
+  let n = probs.count / 2
+  var d = [Float](repeating: 0, count: probs.count)
+  var sum = 0.0
+  for i in 0..<probs.count where labels[i] != 0 {
+    let p = probs[i]
+    let clipped = min(max(p, lossEpsilon), 1 - lossEpsilon)
+    sum += Double(labels[i] * portableLog(p.isNaN ? p : clipped))
+    if p >= lossEpsilon && p <= 1 - lossEpsilon { d[i] += -(labels[i] / p) * (1 / Float(n)) }
+  }
+  return (Float(-sum / Double(n)), d)
+}
+
+@Test func crossEntropyLanesGiveTheReferenceBits() {
+  // 23 positions: two blocks of eight in lanes and seven one at a time; clipped values too.
+  // Labels that are not one-hot (a second block with both or neither channel labelled) leave
+  // the lanes for the one-at-a-time path.
+  let oneHotLabels = oneHot((0..<23).map { $0 % 3 == 0 })
+  var otherLabels = oneHotLabels
+  otherLabels.replaceSubrange(16..<20, with: [1, 1, 0, 0])
+  var probs = randomArray(46, seed: 43, lo: 0, hi: 1)
+  probs.replaceSubrange(0..<6, with: [1e-9, 1, 1, 1e-12, 0.5, 0.5])
+  for (flushed, y) in [(false, oneHotLabels), (true, oneHotLabels), (false, otherLabels)] {
+    let (value, d) =
+      flushed ? withSubnormalsFlushed { evaluate(.cce, probs, y) } : evaluate(.cce, probs, y)
+    let (referenceValue, referenceD) = crossEntropyReference(probs, y)
+    #expect(value.bitPattern == referenceValue.bitPattern)
+    #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern))
+  }
+}

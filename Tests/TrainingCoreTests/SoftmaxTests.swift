@@ -32,3 +32,51 @@ private func softmax(_ logits: [Float]) -> [Float] {
   let n = numericalGradient(logits, h: 1e-2) { weightedSum(softmax($0), r) }
   #expect(worstMismatch(dLogits, n, atol: 1e-4, rtol: 1e-2) <= 1)
 }
+
+@Test func softmaxLanesGiveThePositionBits() {
+  // Positions eight at a time against the same positions one by one (the scalar path): random
+  // logits with a tie and subnormals, and the same with NaN and infinities in the second
+  // block of eight, which sends the rest one at a time.
+  var plain = randomArray(2 * 37, seed: 33, lo: -120, hi: 120)
+  plain.replaceSubrange(0..<6, with: [0, 0, 1e-40, -1e-40, 3, 3])
+  var special = plain
+  special.replaceSubrange(18..<26, with: [.nan, 1, 1, .nan, .infinity, 0, -.infinity, 3])
+  for logits in [plain, special] {
+    for flushed in [false, true] {
+      let lanes = flushed ? withSubnormalsFlushed { softmax(logits) } : softmax(logits)
+      for n in 0..<37 {
+        let pair = Array(logits[(2 * n)..<(2 * n + 2)])
+        let one = flushed ? withSubnormalsFlushed { softmax(pair) } : softmax(pair)
+        #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+      }
+    }
+  }
+}
+
+extension [Float] {
+  /// Equal bit for bit, any NaN matching any NaN.
+  fileprivate func bitsEqual(_ other: [Float]) -> Bool {
+    count == other.count
+      && zip(self, other).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+  }
+}
+
+@Test func softmaxBackwardLanesGiveThePositionBits() {
+  // 21 positions: two blocks of eight in lanes and five one at a time, against one at a time.
+  let probs = softmax(randomArray(42, seed: 34, lo: -5, hi: 5))
+  let dProbs = randomArray(42, seed: 35)
+  let start = randomArray(42, seed: 36)
+  var lanes = start
+  lanes.withUnsafeMutableBufferPointer {
+    softmaxBackward(dLogits: $0.start, dProbs: dProbs, probs: probs, N: 21, C: 2)
+  }
+  for n in 0..<21 {
+    var one = Array(start[(2 * n)..<(2 * n + 2)])
+    one.withUnsafeMutableBufferPointer {
+      softmaxBackward(
+        dLogits: $0.start, dProbs: Array(dProbs[(2 * n)..<(2 * n + 2)]),
+        probs: Array(probs[(2 * n)..<(2 * n + 2)]), N: 1, C: 2)
+    }
+    #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+  }
+}

@@ -1,0 +1,1 @@
+../TrainingCore/FloatMath.swift
