@@ -122,7 +122,7 @@ private func serve(_ line: String, parent: pid_t) -> WorkerMessage {
     } catch {
       throw OrchestratorError.protocolError("job for cell \(id.short): \(error.message)")
     }
-    crashForTestsIfAsked(id.hex)
+    crashForTestsIfAsked(id)
     var lastReport = ContinuousClock.now
     let manifest = try runCell(job, in: SweepDirectory(directory)) { step in
       let now = ContinuousClock.now
@@ -156,13 +156,20 @@ private func emit(_ message: WorkerMessage) {
 /// Fault injection for the crash-isolation tests: a worker given a cell whose id starts with
 /// `SEGSWEEP_CRASH_CELL` crashes, as a real crash would: by SIGSEGV when
 /// `SEGSWEEP_CRASH_SIGNAL=SEGV`, else by abort(). One given a cell whose id starts with
-/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would.
-private func crashForTestsIfAsked(_ hex: String) {
+/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would. `SEGSWEEP_SLOW_SECONDS`
+/// makes a worker wait that long before each cell, as a slow node would (the balancing tests).
+private func crashForTestsIfAsked(_ id: CellID) {
   let environment = ProcessInfo.processInfo.environment
+  let hex = id.hex
+  if let text = environment["SEGSWEEP_SLOW_SECONDS"], let delay = Double(text), delay > 0 {
+    Thread.sleep(forTimeInterval: delay)
+  }
   if let prefix = environment["SEGSWEEP_STOP_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
     kill(getpid(), SIGSTOP)
   }
   if let prefix = environment["SEGSWEEP_CRASH_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
+    FileHandle.standardError.write(
+      Data("sweep worker: crashing on cell \(id.short) as SEGSWEEP_CRASH_CELL asks\n".utf8))
     if environment["SEGSWEEP_CRASH_SIGNAL"] == "SEGV" { kill(getpid(), SIGSEGV) }
     abort()
   }
