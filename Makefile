@@ -40,7 +40,8 @@ help:
 	@echo "make bench         whole cells of every kind of the paper grid, one thread (~3-10 min)"
 	@echo "make build NATIVE=1  vector kernels for this CPU in .build-native (same bytes)"
 	@echo "make bench-sweep   orchestration overhead and --jobs 2 speed-up"
-	@echo "make slurm-test    submit the smoke sweep to a local single-node Slurm (installs slurm-wlm)"
+	@echo "make slurm-test    submit the smoke sweep to a local single-node Slurm (installs slurm-wlm),"
+	@echo "                   and measure --dynamic against static shards (scripts/slurm-balance.sh)"
 	@echo "make lint          swift format lint --strict"
 
 # System libraries: libyaml (yaml-0.1) and zlib through pkg-config; installed with apt-get when possible.
@@ -146,6 +147,7 @@ e2e: build report-deps
 
 slurm-test: build
 	scripts/slurm-integration.sh $(RELEASE_BIN)
+	scripts/slurm-balance.sh $(RELEASE_BIN)
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

@@ -4,7 +4,9 @@
 # recorded sweep, --jobs 1 vs 2, resume after SIGKILL, crash isolation (abort, SIGSEGV), the
 # watchdog, pipes not shared between workers, Ctrl-C, a full disk (tmpfs, as root), the results
 # lock, bad input, verify/diff/rerun/run on corrupted copies, report, the variant loop (add a θ,
-# run, diff, report per spec), diff --logs, and the Makefile's SET.
+# run, diff, report per spec), diff --logs, the Makefile's SET, the determinism envelope, and
+# dynamic balancing (two runs sharing a directory, a stopped run's claim taken over), and the
+# failure ledger with --retries (a worker killed from outside).
 set -uo pipefail
 BIN=$(readlink -f "${1:-.build/release/sweep}")
 DEBUG_BIN=$(readlink -f .build/debug/sweep 2>/dev/null || true)
@@ -41,6 +43,21 @@ else
 fi
 "$BIN" rerun ffffffffffff --results "$A" >/dev/null 2>&1; check "rerun of an unknown id exits 2" test $? -eq 2
 check "rerun --results takes a results root too" bash -c "'$BIN' rerun $prefix --results '$T/a' | grep -q 'reproduced bit-for-bit'"
+# 2b. The determinism envelope: rerun prints both envelopes and the verdict; verify counts the
+#     distinct envelopes. A copy whose cell says it was made on another CPU names what differs.
+"$BIN" rerun $prefix --results "$A" >"$T/envelope.out" 2>&1
+check "rerun prints both envelopes and the verdict" bash -c "grep -q '^made on:' '$T/envelope.out' && grep -q '^rerun on:' '$T/envelope.out' && grep -q 'reproduced bit-for-bit: made and rerun on .*same envelope' '$T/envelope.out'"
+check "verify reports one envelope" bash -c "'$BIN' verify '$A' | grep -q 'made on 1 distinct envelope:'"
+cp -r "$A" "$T/env-copy"
+python3 - "$T/env-copy/cells/$(basename "$cell")" <<'PY'
+import json, sys
+path = sys.argv[1]
+m = json.load(open(path))
+m["run"]["envelope"].update(cpu_vendor="AuthenticAMD", cpu_model="AMD EPYC 7B13", cpu_flags=["avx2", "fma"])
+open(path, "w").write(json.dumps(m, indent=2) + "\n")
+PY
+check "rerun names the envelope parts that differ" bash -c "'$BIN' rerun $prefix --results '$T/env-copy' | grep -q 'reproduced bit-for-bit: made on AMD EPYC 7B13 (avx2), rerun on .*(envelope differs in cpu_vendor, cpu_model, cpu_flags)'"
+check "verify reports two envelopes" bash -c "'$BIN' verify '$T/env-copy' | grep -q 'made on 2 distinct envelopes:'"
 cp "$A/manifest.json" "$T/manifest.before"
 check "merge with no sweep file uses the recorded sweep" "$BIN" merge "$A"
 check "merge with no sweep file rewrites the same manifest" cmp -s "$A/manifest.json" "$T/manifest.before"
@@ -76,7 +93,7 @@ total=$("$BIN" plan sweeps/ci.yaml --results "$T/k" | head -1 | sed -E 's/.*: ([
 check "SIGKILL left some cells done and some not ($before of $total)" test "$before" -ge 1 -a "$before" -lt "$total"
 "$BIN" verify "$T/k/ci" >"$T/verify-killed.out" 2>&1
 check "SIGKILL left no half-done cell (verify finds only the missing sweep manifest and cells)" \
-  bash -c "grep -v '^[0-9]* problems\?$' '$T/verify-killed.out' | grep -v 'manifest.json: missing sweep manifest' | grep -v ': cell of the sweep not done: ' | grep -q . && exit 1 || exit 0"
+  bash -c "grep -v '^[0-9]* problems\?$' '$T/verify-killed.out' | grep -v '^made on [0-9]* distinct envelopes\?:$' | grep -v '^  [0-9]* cells\?: ' | grep -v 'manifest.json: missing sweep manifest' | grep -v ': cell of the sweep not done: ' | grep -q . && exit 1 || exit 0"
 stat -c '%n %Y' "$T/k/ci/cells/"*.json > "$T/mtimes.before"
 "$BIN" run sweeps/ci.yaml --results "$T/k" --jobs 2 >"$T/resume.out" 2>&1
 check "resume ran only the missing cells" grep -q "$before already done, $((total - before)) to run" "$T/resume.out"
@@ -242,6 +259,62 @@ check "diff: a bad tolerance exits 2 and names the flag" bash -c "test $code -eq
 make --no-print-directory sweep SWEEP=sweeps/smoke.yaml RESULTS="$T/m" JOBS=2 SET='theta=[0.5, 0.05]; iterations=201' >"$T/make-set.out" 2>&1
 check "make sweep SET='theta=[0.5, 0.05]; iterations=201' equals the smoke sweep" "$BIN" diff "$T/m/smoke" "$T/b/smoke"
 check "make rerun RESULTS=<root> finds the cell" bash -c "make --no-print-directory rerun CELL=$prefix RESULTS='$T/m' | grep -q 'reproduced bit-for-bit'"
+
+# 12. Dynamic balancing: two `run --dynamic` on one directory share the cells and equal a static
+#     run at tolerance 0. A stopped run's claim expires (SEGSWEEP_LEASE_SECONDS) and is taken
+#     over; when the stopped run resumes it finishes its cell with the same bytes.
+( "$BIN" run sweeps/smoke.yaml --results "$T/dyn" --jobs 1 --dynamic --quiet >"$T/dyn1.out" 2>&1 &
+  "$BIN" run sweeps/smoke.yaml --results "$T/dyn" --jobs 1 --dynamic --quiet >"$T/dyn2.out" 2>&1; wait )
+check "two dynamic runs: the sweep equals a static run at tolerance 0" "$BIN" diff --tolerance 0 "$A" "$T/dyn/smoke"
+check "two dynamic runs: identical step logs" bash -c "cd '$T/dyn/smoke/cells' && for f in *.ndjson.gz; do cmp -s \"\$f\" '$A/cells/'\"\$f\" || exit 1; done"
+check "two dynamic runs: no claim left behind" bash -c "test -z \"\$(ls '$T/dyn/smoke/claims')\""
+set -m
+SEGSWEEP_STALL_SECONDS=900 "$BIN" run sweeps/smoke.yaml --results "$T/lease" --jobs 1 --dynamic --quiet >"$T/lease1.out" 2>&1 &
+stopped=$!
+set +m
+for _ in $(seq 1 400); do [ -n "$(ls "$T/lease/smoke/claims" 2>/dev/null)" ] && break; sleep 0.05; done
+kill -STOP -- -"$stopped"
+held=$(ls "$T/lease/smoke/claims" | head -1)
+sleep 3
+SEGSWEEP_LEASE_SECONDS=2 "$BIN" run sweeps/smoke.yaml --results "$T/lease" --jobs 1 --dynamic --quiet >"$T/lease2.out" 2>&1
+code=$?
+check "an expired claim is taken over: the second run finishes the sweep (exit $code)" bash -c "test $code -eq 0 && test -s '$T/lease/smoke/cells/$held.json'"
+kill -CONT -- -"$stopped"
+wait "$stopped"
+check "the stopped run resumes, finishes its cell and exits 0" test $? -eq 0
+check "taken-over sweep equals a static run at tolerance 0, and verifies" bash -c "'$BIN' diff --tolerance 0 '$A' '$T/lease/smoke' >/dev/null && '$BIN' verify '$T/lease/smoke' >/dev/null"
+"$BIN" run sweeps/smoke.yaml --results "$T/x" --dynamic --shard 0/2 >/dev/null 2>&1
+check "--dynamic with --shard is refused (exit 2)" test $? -eq 2
+
+# 13. The failure ledger and --retries: a worker killed from outside mid-cell is retried; both
+#     attempts are in attempts/<id>.ndjson and in `status`, and the cell's bytes are what one
+#     attempt makes (rerun reproduces them bit-for-bit). A cell that always crashes is tried
+#     1 + N times and then fails; a diverged cell is never retried (unit tests).
+ONE=(--set 'loss=[cce]' --set 'theta=[0.5]' --set "iterations=${E2E_KILL_ITERATIONS:-1001}")
+set -m
+"$BIN" run sweeps/smoke.yaml --results "$T/r" --jobs 1 --retries 1 "${ONE[@]}" --quiet >"$T/retry.out" 2>&1 &
+runner=$!
+set +m
+worker=""
+for _ in $(seq 1 600); do
+  worker=$(ps -o pid= --ppid "$runner" 2>/dev/null | tr -d ' ' | head -1)
+  [ -n "$worker" ] && ls "$T/r/smoke/cells/" 2>/dev/null | grep -q '\.tmp$' && break
+  sleep 0.05
+done
+kill -KILL "$worker"
+wait "$runner"
+code=$?
+killed=$(ls "$T/r/smoke/attempts/" | head -1 | cut -c1-12)
+check "killed worker with --retries 1: the run retries the cell and exits 0 ($code)" test "$code" -eq 0
+check "the ledger holds the killed attempt (signal 9, retried) and the ok one" bash -c "test \$(wc -l <'$T/r/smoke/attempts/$killed'*.ndjson) -eq 2 && head -1 '$T/r/smoke/attempts/$killed'*.ndjson | grep -q '\"outcome\":\"failed\".*\"retried\":true,\"signal\":9' && tail -1 '$T/r/smoke/attempts/$killed'*.ndjson | grep -q '\"outcome\":\"ok\"'"
+check "status shows the attempts" bash -c "'$BIN' status '$T/r/smoke' | grep -q '1. failed (killed by signal 9 (SIGKILL: Killed)) on .*, retried'"
+check "the retried cell reproduces bit-for-bit" bash -c "'$BIN' rerun $killed --results '$T/r' | grep -q 'reproduced bit-for-bit'"
+SEGSWEEP_CRASH_CELL=$victim "$BIN" run sweeps/smoke.yaml --results "$T/c2" --jobs 2 --retries 2 --quiet >"$T/crash2.out" 2>&1
+code=$?
+check "a cell that always crashes is tried 3 times with --retries 2, then fails (exit 1)" bash -c "test $code -eq 1 && test \$(wc -l <'$T/c2/smoke/attempts/$victim'*.ndjson) -eq 3"
+check "status shows its 3 attempts and the worker's last stderr line" bash -c "'$BIN' status '$T/c2/smoke' | grep -q '$victim  3 attempts:' && '$BIN' status '$T/c2/smoke' | grep -q 'stderr: sweep worker: crashing on cell $victim'"
+"$BIN" report "$T/r/smoke" >/dev/null 2>&1
+check "the report's cell table shows attempts" bash -c "grep -q '<th>attempts</th>' '$T/r/smoke/report/'*.html 2>/dev/null || grep -rq '<th>attempts</th>' '$T/r/smoke/report'"
 
 echo
 echo "e2e: $pass passed, $fail failed"

@@ -11,6 +11,8 @@ import SweepSpec
 ///   cells/<id>.ndjson.gz        step log of a cell          cellLog(_:)
 ///   cells/<id>.json             its manifest (commit point) cellManifest(_:)
 ///   cells/<id>.failed           why its last attempt failed failureMarker(_:)
+///   attempts/<id>.ndjson        every attempt at a cell     attemptLedger(_:)
+///   claims/<id>                 a `run --dynamic` claim     claim(_:)
 ///   .lock                       lock of an unsharded run    lockDirectory(shard:) = path
 ///   .locks/shard-i-of-N/.lock   lock of one shard           lockDirectory(shard:)
 ///   manifest.json, summary.md, summary.csv                  sweepManifest, summary…
@@ -52,6 +54,22 @@ public struct SweepDirectory: Sendable, Hashable, CustomStringConvertible {
     guard name.hasSuffix(".json"), name.utf8.count == 69 else { return nil }
     return CellID(hex: String(name.prefix(64)))
   }
+
+  // MARK: Attempts and claims
+
+  /// The failure ledger: one file per cell, one JSON line per attempt at it.
+  public var attempts: String { "\(path)/attempts" }
+  /// The attempts at one cell.
+  public func attemptLedger(_ id: CellID) -> String { "\(attempts)/\(id.hex).ndjson" }
+  /// The id a file name under `attempts/` belongs to (`<id>.ndjson`).
+  public static func attemptLedgerID(fileName name: String) -> CellID? {
+    guard name.hasSuffix(".ndjson"), name.utf8.count == 71 else { return nil }
+    return CellID(hex: String(name.prefix(64)))
+  }
+  /// The claims of `sweep run --dynamic`: one file per cell being run.
+  public var claims: String { "\(path)/claims" }
+  /// The claim of one cell (a lease: its holder touches it while the cell runs).
+  public func claim(_ id: CellID) -> String { "\(claims)/\(id.hex)" }
 
   // MARK: Locks
 

@@ -100,6 +100,7 @@ struct RunTimer {
       "steps_per_second": JSONValue(
         double: wall > 0 ? (Double(outcome.stepsRun) / wall).rounded() : 0),
       "tool_version": .string(toolVersion),
+      "envelope": RunEnvelope.current.json,
     ])
   }
 }

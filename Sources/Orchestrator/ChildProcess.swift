@@ -11,14 +11,25 @@ final class ChildProcess {
   let stdinFD: Int32
   /// Read end of the child's stdout.
   let stdoutFD: Int32
-  /// Read end of the child's stderr when it is captured (else the child inherits ours).
-  let stderrFD: Int32?
+  /// The child's stderr when it is captured (else the child inherits ours).
+  let standardError: StderrCapture?
   private var status: Int32?
 
+  /// What becomes of the child's stderr.
+  enum StandardError {
+    /// The child writes to this process's stderr.
+    case inherited
+    /// Read into `standardError` (its last lines are kept).
+    case captured
+    /// Read into `standardError` and passed on to this process's stderr as it arrives.
+    case capturedAndEchoed
+  }
+
   /// Starts `executable` with `arguments` (not including argv[0]); stderr is inherited unless
-  /// `captureStandardError`. The environment is this process's with `SWIFT_BACKTRACE=enable=no`,
-  /// so that a crashing child dies at once instead of being held alive by Swift's backtracer.
-  init(executable: String, arguments: [String], captureStandardError: Bool = false) throws {
+  /// `standardError` says otherwise. The environment is this process's with
+  /// `SWIFT_BACKTRACE=enable=no`, so that a crashing child dies at once instead of being held
+  /// alive by Swift's backtracer.
+  init(executable: String, arguments: [String], standardError: StandardError = .inherited) throws {
     // Every pipe end is close-on-exec before any other spawn can see it: slots spawn
     // concurrently, and an end leaked into a sibling worker would keep a dead worker's pipe
     // open until the sibling exits. Glibc's module does not export pipe2, so pipe + FD_CLOEXEC
@@ -31,7 +42,7 @@ final class ChildProcess {
     var errorsFromChild: (read: Int32, write: Int32)?
     do {
       fromChild = try makePipe()
-      if captureStandardError {
+      if standardError != .inherited {
         do {
           errorsFromChild = try makePipe()
         } catch {
@@ -84,7 +95,9 @@ final class ChildProcess {
     pid = child
     stdinFD = toChild.write
     stdoutFD = fromChild.read
-    stderrFD = errorsFromChild?.read
+    self.standardError = errorsFromChild.map {
+      StderrCapture(fd: $0.read, echo: standardError == .capturedAndEchoed)
+    }
   }
 
   /// Writes all of `bytes` to the child's stdin; false when the child has gone.
@@ -104,7 +117,8 @@ final class ChildProcess {
     close(stdinFD)
   }
 
-  /// Waits for the child to exit and describes how it ended.
+  /// Waits for the child to exit and describes how it ended. A captured stderr has been read to
+  /// its end when this returns (unless something the child started holds it open over a second).
   @discardableResult
   func wait() -> String {
     if status == nil {
@@ -112,7 +126,7 @@ final class ChildProcess {
       while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
       status = raw
       close(stdoutFD)
-      if let stderrFD { close(stderrFD) }
+      standardError?.waitForEnd(seconds: 1)
     }
     return describeExit(status ?? 0)
   }
@@ -128,6 +142,73 @@ final class ChildProcess {
   /// Kills the child with SIGKILL (it is reaped by `wait`).
   func kill() {
     if status == nil { _ = Glibc.kill(pid, SIGKILL) }
+  }
+}
+
+/// A child's stderr pipe, read on its own thread until the child closes it; the thread owns the
+/// descriptor and closes it at the end. With `echo`, every byte is passed on to this process's
+/// stderr as it arrives. The last `kept` lines (each cut at 1000 bytes) are kept.
+final class StderrCapture: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  private var partial: [UInt8] = []
+  /// Lines seen in total, so that `lines(since:)` can count from a mark.
+  private var total = 0
+  private let ended = DispatchSemaphore(value: 0)
+  static let kept = 20
+
+  init(fd: Int32, echo: Bool) {
+    let thread = Thread { [self] in
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        if echo { _ = chunk.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, n) } }
+        add(chunk[0..<n])
+      }
+      close(fd)
+      ended.signal()
+    }
+    thread.stackSize = 1 << 18
+    thread.start()
+  }
+
+  private func add(_ bytes: ArraySlice<UInt8>) {
+    lock.withLock {
+      for byte in bytes {
+        if byte == UInt8(ascii: "\n") {
+          lines.append(String(decoding: partial, as: UTF8.self))
+          partial = []
+          total += 1
+          if lines.count > StderrCapture.kept {
+            lines.removeFirst(lines.count - StderrCapture.kept)
+          }
+        } else if partial.count < 1000 {
+          partial.append(byte)
+        }
+      }
+    }
+  }
+
+  /// A mark of where the output is now.
+  func mark() -> Int { lock.withLock { total } }
+
+  /// The kept lines written since `mark` (and an unterminated last line), at most `kept`.
+  func lines(since mark: Int) -> [String] {
+    lock.withLock {
+      var result = Array(lines.suffix(max(0, min(lines.count, total - mark))))
+      if !partial.isEmpty { result.append(String(decoding: partial, as: UTF8.self)) }
+      return result
+    }
+  }
+
+  /// The kept lines, joined: all of a short child's stderr (sbatch's one or two lines).
+  var text: String { lines(since: 0).joined(separator: "\n") }
+
+  /// Waits (at most `seconds`) for the pipe to close, after the child ended.
+  func waitForEnd(seconds: Double) {
+    if ended.wait(timeout: .now() + seconds) == .success { ended.signal() }
   }
 }
 

@@ -47,6 +47,10 @@ public struct RerunOutcome: Sendable {
   /// What the manifest claims that the recomputed records contradict (content hash, record
   /// count, status, metrics), or that contradicts itself (id against the config's hash).
   public var manifestProblems: [String]
+  /// Where the stored cell was made (nil for a manifest without an envelope) and where the
+  /// rerun ran.
+  public var madeOn: RunEnvelope?
+  public var rerunOn: RunEnvelope = .current
 
   /// Whether the stored log and its manifest are exactly what the config produces.
   public var reproduced: Bool {
@@ -95,7 +99,7 @@ public func rerunCell(_ id: CellID, sweepDirectory: String, replace: Bool) throw
     comparison: comparison, storedContentSHA256: manifest.ndjsonSHA256,
     newContentSHA256: sha256Hex(ndjson), unreadableLog: unreadable,
     diskGzipSHA256: gzipSHA256(ofFile: logPath), manifestGzipSHA256: manifest.gzipSHA256,
-    manifestProblems: problems)
+    manifestProblems: problems, madeOn: RunEnvelope(manifest: manifest))
 }
 
 /// The directories `rerun --results PATH` searches: PATH itself when it is a sweep directory

@@ -12,12 +12,19 @@ public struct RunOptions: Sendable {
   public var quiet: Bool
   /// The `sweep` binary to start as workers.
   public var executable: String
+  /// Take cells by claiming them (`claims/<id>`) rather than by shard, so that any number of
+  /// runs on the same directory share the work (CellLease.swift).
+  public var dynamic: Bool
+  /// How many times a cell whose attempt failed for the infrastructure (a worker killed,
+  /// signalled or stalled, an I/O error) is tried again in this run; a diverged cell never is.
+  public var retries = 0
 
-  public init(jobs: Int, shard: Shard?, quiet: Bool, executable: String) {
+  public init(jobs: Int, shard: Shard?, quiet: Bool, executable: String, dynamic: Bool = false) {
     self.jobs = jobs
     self.shard = shard
     self.quiet = quiet
     self.executable = executable
+    self.dynamic = dynamic
   }
 }
 
@@ -83,12 +90,13 @@ public func runSweep(
       throw diskFull(error, done: done)
     }
   }
+  // Dynamic runs share the directory by design: their claims keep them apart, not a lock.
   let lock = try guardingDiskFull { () throws(ArtifactsError) in
-    let lock = try ResultsLock(directory: lockDirectory)
+    let lock = options.dynamic ? nil : try ResultsLock(directory: lockDirectory)
     try createDirectories(directory.cells)
     return lock
   }
-  defer { lock.release() }
+  defer { lock?.release() }
   removeAbandonedTemporaryFiles(in: directory.cells)
   removeAbandonedTemporaryFiles(in: sweepDirectory)
 
@@ -105,7 +113,9 @@ public func runSweep(
   }
   let jobs = plan.pending.map { CellJob($0.cell) }
   let doneBefore = plan.cells.count - jobs.count
-  let scope = options.shard.map { " (shard \($0): \(plan.cells.count) cells)" } ?? ""
+  let scope =
+    options.shard.map { " (shard \($0): \(plan.cells.count) cells)" }
+    ?? (options.dynamic ? " (dynamic: each cell claimed in claims/)" : "")
   let workers = max(1, min(options.jobs, jobs.count))
   let onWorkers = jobs.isEmpty ? "" : " on \(workers) worker\(workers == 1 ? "" : "s")"
   log(
@@ -115,6 +125,8 @@ public func runSweep(
   let clock = ContinuousClock()
   let start = clock.now
   let state = RunState(jobs: jobs)
+  if options.dynamic { state.claims = DynamicClaims(directory: directory) }
+  defer { state.claims?.stop() }
   if !jobs.isEmpty {
     let signals = InterruptWatch { state.stop(.interrupted) }
     defer { signals.cancel() }
@@ -122,10 +134,16 @@ public func runSweep(
     let finished = DispatchSemaphore(value: 0)
     let thread = Thread {
       runJobs(
-        jobs, in: directory, workers: workers, executable: options.executable, state: state
+        jobs, in: directory, workers: workers, executable: options.executable, state: state,
+        retries: options.retries
       ) { event in
-        if case .finished(let job, .failed(let why)) = event {
+        switch event {
+        case .attempted(let job, let attempt):
+          AttemptLedger.append(attempt, for: job.id, in: directory)
+        case .finished(let job, .failed(let why)):
           progress.printAbove("cell \(job.id.short) failed: \(why)")
+        default:
+          break
         }
       }
       finished.signal()
@@ -147,7 +165,11 @@ public func runSweep(
   case nil:
     break
   }
-  if options.shard == nil {
+  // A dynamic run merges when the sweep is complete (the last of several runs to end does).
+  let complete =
+    !options.dynamic
+    || Plan(sweep: sweep, sweepDirectory: sweepDirectory, shard: nil, jobs: 1).pending.isEmpty
+  if options.shard == nil && complete {
     let done = report.doneCount
     report.merge = try guardingDiskFull(done: done) {
       try mergeSweep(sweep, sweepDirectory: sweepDirectory)

@@ -12,12 +12,14 @@ import TrainingCore
 /// Parent to worker: `{"config":{...canonical config...},"dir":DIR,"id":HEX}`.
 /// Worker to parent: `{"event":"progress","step":N}` (at most a few per second),
 /// then `{"event":"done","status":"ok"|"diverged","steps":N}` or `{"event":"error","message":M}`
-/// (with `"disk_full":PATH` when the cell could not be written because the disk is full).
+/// (with `"disk_full":PATH` when the cell could not be written because the disk is full, and
+/// `"io":true` when a file system call failed: the infrastructure's failure, which `--retries`
+/// may retry, not the cell's).
 enum WorkerMessage: Sendable, Equatable {
   case job(directory: String, id: CellID, config: JSONValue)
   case progress(step: Int)
   case done(status: CellStatus, steps: Int)
-  case error(message: String, diskFull: String?)
+  case error(message: String, diskFull: String? = nil, io: Bool = false)
 
   /// The message of a job for `directory`.
   static func job(_ job: CellJob, in directory: SweepDirectory) -> WorkerMessage {
@@ -37,9 +39,10 @@ enum WorkerMessage: Sendable, Equatable {
         "event": .string("done"), "status": .string(status.rawValue),
         "steps": JSONValue(int: steps),
       ])
-    case .error(let message, let diskFull):
+    case .error(let message, let diskFull, let io):
       var members: [String: JSONValue] = ["event": .string("error"), "message": .string(message)]
       if let diskFull { members["disk_full"] = .string(diskFull) }
+      if io { members["io"] = .bool(true) }
       json = .object(members)
     }
     return json.canonicalText
@@ -76,7 +79,9 @@ enum WorkerMessage: Sendable, Equatable {
       guard let message = json["message"]?.stringValue else { throw bad() }
       let diskFull = json["disk_full"]
       if let diskFull, diskFull.stringValue == nil { throw bad() }
-      self = .error(message: message, diskFull: diskFull?.stringValue)
+      let io = json["io"]
+      if let io, io.boolValue == nil { throw bad() }
+      self = .error(message: message, diskFull: diskFull?.stringValue, io: io?.boolValue ?? false)
     default:
       throw bad()
     }
@@ -117,7 +122,7 @@ private func serve(_ line: String, parent: pid_t) -> WorkerMessage {
     } catch {
       throw OrchestratorError.protocolError("job for cell \(id.short): \(error.message)")
     }
-    crashForTestsIfAsked(id.hex)
+    crashForTestsIfAsked(id)
     var lastReport = ContinuousClock.now
     let manifest = try runCell(job, in: SweepDirectory(directory)) { step in
       let now = ContinuousClock.now
@@ -130,8 +135,12 @@ private func serve(_ line: String, parent: pid_t) -> WorkerMessage {
     return .done(status: manifest.status, steps: manifest.stepsRun)
   } catch let error as ArtifactsError where error.isDiskFull {
     return .error(message: "\(error)", diskFull: error.file)
+  } catch let error as ArtifactsError {
+    // An I/O error is the file system's failure, not the cell's: `--retries` may retry it.
+    if case .io = error { return .error(message: "\(error)", io: true) }
+    return .error(message: "\(error)")
   } catch {
-    return .error(message: "\(error)", diskFull: nil)
+    return .error(message: "\(error)")
   }
 }
 
@@ -147,13 +156,20 @@ private func emit(_ message: WorkerMessage) {
 /// Fault injection for the crash-isolation tests: a worker given a cell whose id starts with
 /// `SEGSWEEP_CRASH_CELL` crashes, as a real crash would: by SIGSEGV when
 /// `SEGSWEEP_CRASH_SIGNAL=SEGV`, else by abort(). One given a cell whose id starts with
-/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would.
-private func crashForTestsIfAsked(_ hex: String) {
+/// `SEGSWEEP_STOP_CELL` stops itself (SIGSTOP), as a hung worker would. `SEGSWEEP_SLOW_SECONDS`
+/// makes a worker wait that long before each cell, as a slow node would (the balancing tests).
+private func crashForTestsIfAsked(_ id: CellID) {
   let environment = ProcessInfo.processInfo.environment
+  let hex = id.hex
+  if let text = environment["SEGSWEEP_SLOW_SECONDS"], let delay = Double(text), delay > 0 {
+    Thread.sleep(forTimeInterval: delay)
+  }
   if let prefix = environment["SEGSWEEP_STOP_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
     kill(getpid(), SIGSTOP)
   }
   if let prefix = environment["SEGSWEEP_CRASH_CELL"], !prefix.isEmpty, hex.hasPrefix(prefix) {
+    FileHandle.standardError.write(
+      Data("sweep worker: crashing on cell \(id.short) as SEGSWEEP_CRASH_CELL asks\n".utf8))
     if environment["SEGSWEEP_CRASH_SIGNAL"] == "SEGV" { kill(getpid(), SIGSEGV) }
     abort()
   }

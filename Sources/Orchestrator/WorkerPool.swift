@@ -24,12 +24,15 @@ public enum RunStop: Sendable, Equatable {
   case interrupted
 }
 
-/// What the worker pool reports while it runs: each attempt at a cell as it starts and as it ends.
-/// Called from the slots' threads.
+/// What the worker pool reports while it runs: each attempt at a cell as it starts and as it ends,
+/// and each cell as it finishes. Called from the slots' threads.
 enum PoolEvent: Sendable {
   /// A worker (`pid`) was handed the cell.
   case started(CellJob, pid: pid_t)
-  /// The attempt ended; for a failure, the failure marker is already written.
+  /// An attempt that ran on a worker ended, as the failure ledger records it; when
+  /// `attempt.retried`, the cell goes back to the queue (`--retries`) instead of finishing.
+  case attempted(CellJob, Attempt)
+  /// The cell's last attempt ended; for a failure, the failure marker is already written.
   case finished(CellJob, CellResult)
 }
 
@@ -44,6 +47,8 @@ final class RunState: @unchecked Sendable {
   private var children: [pid_t: ChildProcess] = [:]
   let totalCells: Int
   let totalSteps: Int
+  /// With `--dynamic`, the claims every cell is taken under (see CellLease.swift).
+  var claims: DynamicClaims?
 
   init(jobs: [CellJob]) {
     queue = jobs.reversed()  // popLast takes the first (longest) job
@@ -59,6 +64,14 @@ final class RunState: @unchecked Sendable {
     }
   }
 
+  /// Puts `job` back to be taken next, for a retry.
+  func requeue(_ job: CellJob) {
+    lock.withLock {
+      running[job.id] = nil
+      queue.append(job)
+    }
+  }
+
   func progress(_ id: CellID, step: Int) {
     lock.withLock { running[id] = step + 1 }
   }
@@ -69,6 +82,15 @@ final class RunState: @unchecked Sendable {
       finishedSteps += job.config.iterations
       results[job.id] = result
     }
+    claims?.release(job.id)
+  }
+
+  /// Takes the claim of `job` under `--dynamic` (always true otherwise); a job another process
+  /// has, or has done, is dropped from this run.
+  func claim(_ job: CellJob) -> Bool {
+    guard let claims, !claims.take(job.id) else { return true }
+    lock.withLock { running[job.id] = nil }
+    return false
   }
 
   /// Stops handing out cells; the first reason wins. For an interruption, running workers are
@@ -121,12 +143,14 @@ final class RunState: @unchecked Sendable {
 /// Returns when every job has a result, or when the run was stopped (`state.stop`) and the
 /// running cells have ended. `onEvent` hears of each attempt as it starts and ends (from worker
 /// threads). `stallLimit` gives, for a job, how long its worker may stay silent before it
-/// counts as stalled and is killed.
+/// counts as stalled and is killed. A failure of the infrastructure (a worker killed, signalled
+/// or stalled, an I/O error) is tried again up to `retries` times.
 func runJobs(
   _ jobs: [CellJob], in directory: SweepDirectory, workers: Int, executable: String,
   state: RunState, stallLimit: @escaping @Sendable (CellJob) -> Double = defaultStallLimit,
-  onEvent: @escaping @Sendable (PoolEvent) -> Void
+  retries: Int = 0, onEvent: @escaping @Sendable (PoolEvent) -> Void
 ) {
+  let budget = RetryBudget(retries: retries)
   let slots = max(1, min(workers, jobs.count))
   let group = DispatchGroup()
   for _ in 0..<slots {
@@ -135,6 +159,7 @@ func runJobs(
       defer { group.leave() }
       var worker: WorkerProcess? = nil
       while let job = state.next() {
+        guard state.claim(job) else { continue }
         if worker == nil {
           do {
             let started = try WorkerProcess(executable: executable)
@@ -149,6 +174,8 @@ func runJobs(
           }
         }
         guard let current = worker else { continue }
+        let started = Date()
+        let stderrMark = current.child.standardError?.mark() ?? 0
         onEvent(.started(job, pid: current.child.pid))
         var result = current.run(job, in: directory, stallSeconds: stallLimit(job)) { step in
           state.progress(job.id, step: step)
@@ -158,6 +185,13 @@ func runJobs(
           current.reap()
           worker = nil
           if state.stopped == .interrupted { result = .interrupted }
+        }
+        let attempt = current.attempt(
+          result, started: started, stderrMark: stderrMark, budget: budget, id: job.id)
+        onEvent(.attempted(job, attempt))
+        if attempt.retried {
+          state.requeue(job)
+          continue
         }
         switch result {
         case .failed(let why):
@@ -200,10 +234,29 @@ final class WorkerProcess {
   let child: ChildProcess
   private var reader: LineReader
   private(set) var isAlive = true
+  /// How the last `run` ended, for the ledger.
+  private(set) var facts = AttemptFacts()
 
   init(executable: String) throws {
-    child = try ChildProcess(executable: executable, arguments: ["worker"])
+    // The worker's stderr is passed on, and its last lines kept for the ledger.
+    child = try ChildProcess(
+      executable: executable, arguments: ["worker"], standardError: .capturedAndEchoed)
     reader = LineReader(fd: child.stdoutFD)
+  }
+
+  /// Notes that the worker died (or was killed, with `kill`) in the attempt, and how it ended.
+  /// A death is the infrastructure's failure unless the worker broke the protocol.
+  @discardableResult
+  private func died(kill: Bool = false, stalled: Bool = false, infrastructure: Bool = true)
+    -> String
+  {
+    isAlive = false
+    if kill { child.kill() }
+    let how = child.wait()
+    let signal = child.exitCode.flatMap { $0 < 0 ? -$0 : nil }
+    facts = AttemptFacts(
+      exit: how, signal: signal, stalled: stalled, infrastructure: infrastructure)
+    return how
   }
 
   /// Sends one job and waits for its answer, passing progress steps to `progress`. A worker
@@ -212,22 +265,19 @@ final class WorkerProcess {
   func run(
     _ job: CellJob, in directory: SweepDirectory, stallSeconds: Double, progress: (Int) -> Void
   ) -> CellResult {
+    facts = AttemptFacts()
     let line = WorkerMessage.job(job, in: directory).line + "\n"
     guard child.write(Array(line.utf8)) else {
-      isAlive = false
-      return .failed("worker stopped before taking the cell (\(child.wait()))")
+      return .failed("worker stopped before taking the cell (\(died()))")
     }
     while true {
       let reply: String
       switch reader.nextLine(timeoutSeconds: stallSeconds) {
       case .line(let text): reply = text
       case .end:
-        isAlive = false
-        return .failed("worker crashed (\(child.wait()))")
+        return .failed("worker crashed (\(died()))")
       case .timeout:
-        isAlive = false
-        child.kill()
-        let how = child.wait()
+        let how = died(kill: true, stalled: true)
         return .failed(
           "stalled: its worker (pid \(child.pid)) said nothing for "
             + "\(formatDuration(stallSeconds)) and was killed (\(how))")
@@ -238,9 +288,7 @@ final class WorkerProcess {
       } catch {
         // A worker that says something else is in an unknown state: it is not trusted with
         // another cell.
-        isAlive = false
-        child.kill()
-        child.wait()
+        died(kill: true, infrastructure: false)
         return .failed("\(error)")
       }
       switch message {
@@ -248,14 +296,13 @@ final class WorkerProcess {
         progress(step)
       case .done(let status, _):
         return status == .diverged ? .diverged : .ok
-      case .error(_, let path?):
+      case .error(_, let path?, _):
         return .diskFull(path: path)
-      case .error(let text, nil):
+      case .error(let text, nil, let io):
+        facts.infrastructure = io
         return .failed(text)
       case .job:
-        isAlive = false
-        child.kill()
-        child.wait()
+        died(kill: true, infrastructure: false)
         return .failed("worker protocol error: a worker sent a job line: \(reply)")
       }
     }

@@ -206,7 +206,10 @@ private func cellTable(_ cells: [ReportCell]) -> String {
   var h = "<h2>Cells</h2>\n<table>\n<tr><th>id</th><th>loss</th><th>θ</th><th>optimizer</th>"
   h += "<th>batch norm</th><th>seed</th>"
   if !extraKeys.isEmpty { h += "<th>\(escapeMarkup(extraKeys.joined(separator: ", ")))</th>" }
-  h += "<th>status</th><th>final accuracy</th><th>baseline</th></tr>\n"
+  // The failure ledger's attempts, when the run recorded one (attempts/<id>.ndjson).
+  let ledger = cells.contains { $0.attempts > 0 }
+  h += "<th>status</th><th>final accuracy</th><th>baseline</th>"
+  h += ledger ? "<th>attempts</th></tr>\n" : "</tr>\n"
   for cell in cells {
     let c = cell.config
     h +=
@@ -217,7 +220,8 @@ private func cellTable(_ cells: [ReportCell]) -> String {
     if !extraKeys.isEmpty { h += "<td>\(escapeMarkup(extrasLabel(c, keys: extraKeys)))</td>" }
     h += "<td>\(escapeMarkup(cell.status.rawValue))</td>"
     h += "<td class=\"num\">\(cell.finalAccuracy.map { fixed($0, 4) } ?? "—")</td>"
-    h += "<td class=\"num\">\(fixed(majorityBaseline(theta: c.theta), 3))</td></tr>\n"
+    h += "<td class=\"num\">\(fixed(majorityBaseline(theta: c.theta), 3))</td>"
+    h += ledger ? "<td class=\"num\">\(cell.attempts)</td></tr>\n" : "</tr>\n"
   }
   return h + "</table>\n"
 }

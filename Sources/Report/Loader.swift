@@ -28,7 +28,12 @@ public func loadReportInput(
     Result { () throws(ReportError) in try loadCell(entry, sweepDirectory: directory) }
   }
   var cells: [ReportCell] = []
-  for result in loaded { cells.append(try result.get()) }
+  let attempts = AttemptLedger.counts(in: SweepDirectory(directory))
+  for result in loaded {
+    var cell = try result.get()
+    cell.attempts = CellID(hex: cell.id).flatMap { attempts[$0] } ?? 0
+    cells.append(cell)
+  }
   return ReportInput(sweepName: manifest.name, cells: cells, missingIDs: manifest.missing.sorted())
 }
 

@@ -46,6 +46,8 @@ public struct ReportCell: Sendable, Equatable {
   /// `ok`, `diverged` or `missing`.
   public var status: CellStatus
   public var series: CellSeries
+  /// Attempts recorded in the failure ledger (`attempts/<id>.ndjson`); 0 when it has none.
+  public var attempts = 0
 
   public init(id: String, config: TrainingConfig, status: CellStatus, series: CellSeries) {
     self.id = id

@@ -45,6 +45,7 @@ struct Rerun: ParsableCommand {
       if outcome.comparison?.identical != true { print("the manifest is wrong too:") }
       for problem in outcome.manifestProblems { print("  \(problem)") }
     }
+    print(envelopeVerdict(outcome), terminator: "")
     if replace { printError("replaced the stored artifacts of \(short)") }
     if !outcome.reproduced { throw ExitCode.failure }
   }
@@ -66,6 +67,7 @@ struct Verify: ParsableCommand {
     let problems = verifySweep(directory: directory, progress: progress.callback)
     progress.finish()
     if let specs = SpecManifests.listing(in: directory) { print(specs, terminator: "") }
+    print(envelopeCountText(envelopeCounts(in: SweepDirectory(directory))), terminator: "")
     for problem in problems { print(problem) }
     print(
       problems.isEmpty

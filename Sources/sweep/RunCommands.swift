@@ -40,9 +40,23 @@ struct Run: ParsableCommand {
   @Option(help: "Run one part of a stable partition by cell id, e.g. 0/4.") var shard: String?
   @Option(help: "Results root; the sweep directory is ROOT/<name>.") var results = "results"
   @Flag(help: "No progress display and no summary.") var quiet = false
+  @Flag(
+    help:
+      "Take the next unclaimed cell, longest first, by claiming it in DIR/claims/, so that any number of runs (hosts, Slurm tasks) share the sweep."
+  )
+  var dynamic = false
+  @Option(
+    help:
+      "Retry a cell this many times when its attempt fails for the infrastructure (worker killed, signalled or stalled, I/O error); a diverged cell is a result and never retried."
+  )
+  var retries = 0
 
   func validate() throws {
     try checkFlag("--jobs", jobs, in: FlagRange.jobs)
+    try checkFlag("--retries", retries, in: FlagRange.retries)
+    if dynamic && shard != nil {
+      throw ValidationError("--dynamic and --shard exclude each other: use one or the other")
+    }
   }
 
   func run() throws {
@@ -50,9 +64,10 @@ struct Run: ParsableCommand {
     let resolved = try ResolvedSweep.capture(
       path: spec.sweepFile, sweepSHA256: sweep.specSHA256, overrides: spec.overrides,
       maxCells: spec.maxCells)
-    let options = RunOptions(
+    var options = RunOptions(
       jobs: try validJobs(jobs), shard: try parseShard(shard), quiet: quiet,
-      executable: currentExecutable())
+      executable: currentExecutable(), dynamic: dynamic)
+    options.retries = retries
     if let note = SpecManifests.otherSpecNote(
       directory: "\(results)/\(sweep.name)", plannedIDs: sweep.cells.map(\.id.hex))
     {
@@ -84,6 +99,10 @@ struct Run: ParsableCommand {
       if !quiet { print(merge.summary.text) }
       printError(wroteText(report.sweepDirectory, merge.manifest))
       if report.failedCount == 0 { printError(nextCommands(report.sweepDirectory)) }
+    } else if dynamic, !quiet {
+      printError(
+        "this run has no cell left to take; when every run has ended, assemble the sweep with: "
+          + "sweep merge \(shellQuote(report.sweepDirectory))")
     } else if let shard = options.shard, !quiet {
       printError(
         "shard \(shard) finished; when every shard has, assemble the sweep with: "

@@ -22,15 +22,26 @@ struct Slurm: ParsableCommand {
   var sbatchArgs: [String] = []
   @Option(help: "Run at most this many tasks at once (%K).") var maxConcurrent: Int?
   @Flag(help: "Submit with sbatch and print the job ids.") var submit = false
+  @Flag(help: "Tasks take the next unclaimed cell, longest first (sweep run --dynamic).")
+  var dynamic = false
+  @Option(
+    help:
+      "Each task retries a cell this many times when a worker is killed, signalled or stalled, or hits an I/O error (sweep run --retries)."
+  )
+  var retries = 0
 
   func validate() throws {
     try checkFlag("--tasks", tasks, in: FlagRange.cells)
     try checkFlag("--cpus-per-task", cpusPerTask, in: FlagRange.cpus)
     try checkFlag("--max-concurrent", maxConcurrent, in: FlagRange.cells)
+    try checkFlag("--retries", retries, in: FlagRange.retries)
   }
 
   func run() throws {
     let sweep = try spec.load()
+    if let problem = arraySizeProblem(tasks: tasks, limit: clusterMaxArraySize()) {
+      throw OrchestratorError.slurmOption(problem)
+    }
     guard tasks <= sweep.cells.count else {
       throw OrchestratorError.slurmOption(
         "--tasks \(tasks) is more than the sweep's \(sweep.cells.count) cells; "
@@ -41,11 +52,13 @@ struct Slurm: ParsableCommand {
       path.hasPrefix("/")
         ? path : URL(fileURLWithPath: cwd).appendingPathComponent(path).standardizedFileURL.path
     }
-    let options = SlurmOptions(
+    var options = SlurmOptions(
       sweepPath: absolute(spec.sweepFile), sweepName: sweep.name, resultsRoot: absolute(results),
       tasks: tasks, partition: partition, time: time, cpusPerTask: cpusPerTask, mem: mem,
       extraSbatchArgs: sbatchArgs, maxConcurrent: maxConcurrent, overrides: spec.overrides,
       executable: currentExecutable(), workingDirectory: cwd)
+    options.dynamic = dynamic
+    options.retries = retries
     if submit {
       let submission = try submitSlurm(options)
       print("array job: \(submission.arrayJobID)")

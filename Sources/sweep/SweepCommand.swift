@@ -107,6 +107,7 @@ enum FlagRange {
   static let benchRepeats = 1...1000
   static let rows = 0...Int.max
   static let steps = 0...(1 << 53)
+  static let retries = 0...100
 }
 
 /// Refuses a value of `flag` outside `range` with a message naming the flag, the range and the

@@ -132,6 +132,8 @@ func statusText(_ status: SweepStatus, sweepPath: String, overrides: [String], s
   } else {
     text += "\nall cells done.\n"
   }
+  text += attemptLedgerText(
+    in: SweepDirectory(status.sweepDirectory), cells: status.states.map(\.cell.id))
   return text
 }
 

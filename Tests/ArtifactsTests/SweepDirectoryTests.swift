@@ -19,6 +19,18 @@ import Testing
         == "results/paper/cells/\(hex).ndjson.gz.12@host.tmp")
   }
 
+  @Test func attemptLedgersAndClaimsAreNamedByTheFullID() {
+    let directory = SweepDirectory("r/s")
+    let hex = Self.id.hex
+    #expect(directory.attempts == "r/s/attempts")
+    #expect(directory.attemptLedger(Self.id) == "r/s/attempts/\(hex).ndjson")
+    #expect(directory.claims == "r/s/claims")
+    #expect(directory.claim(Self.id) == "r/s/claims/\(hex)")
+    #expect(SweepDirectory.attemptLedgerID(fileName: "\(hex).ndjson") == Self.id)
+    #expect(SweepDirectory.attemptLedgerID(fileName: "\(hex).json") == nil)
+    #expect(SweepDirectory.attemptLedgerID(fileName: "x.ndjson") == nil)
+  }
+
   @Test func sweepLevelFilesLocksAndOutputs() {
     let directory = SweepDirectory("r/s")
     #expect(directory.sweepManifest == "r/s/manifest.json")

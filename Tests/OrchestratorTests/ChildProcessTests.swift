@@ -1,5 +1,5 @@
 // Tests of the posix_spawn wrapper: pipes that never leak into sibling children, the crash
-// backtracer turned off in children, and how an exit status is described.
+// backtracer turned off in children, how an exit status is described, and a captured stderr.
 import Foundation
 import Testing
 
@@ -96,4 +96,35 @@ private func pipes(_ listing: String) -> [Int: String] {
     return fd > 2 && !line.contains("/proc/")  // ls's own handle on the directory it lists
   }
   #expect(extra.isEmpty, "\(listing)")
+}
+
+@Test func capturedStderrKeepsTheLinesSinceAMark() throws {
+  var fds: [Int32] = [0, 0]
+  #expect(pipe(&fds) == 0)
+  let tail = StderrCapture(fd: fds[0], echo: false)
+  func say(_ text: String) {
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) }
+  }
+  say("old\n")
+  while tail.mark() < 1 { usleep(1000) }
+  let mark = tail.mark()
+  say("new 1\nnew 2\n")
+  close(fds[1])
+  tail.waitForEnd(seconds: 5)
+  #expect(tail.lines(since: mark) == ["new 1", "new 2"])
+  #expect(tail.text == "old\nnew 1\nnew 2")
+}
+
+@Test func aCapturedStderrIsReadToItsEndByWait() throws {
+  let child = try ChildProcess(
+    executable: "/bin/sh", arguments: ["-c", "echo first >&2; printf 'last' >&2; exit 3"],
+    standardError: .captured)
+  child.closeInput()
+  #expect(child.wait() == "exit status 3")
+  #expect(child.standardError?.text == "first\nlast")
+  let inherited = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "exit 0"])
+  inherited.closeInput()
+  inherited.wait()
+  #expect(inherited.standardError == nil)
 }

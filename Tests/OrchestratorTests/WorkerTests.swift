@@ -18,6 +18,7 @@ import TrainingCore
     .done(status: .diverged, steps: 4),
     .error(message: "no space", diskFull: "/r/cells/x.tmp"),
     .error(message: "boom", diskFull: nil),
+    .error(message: "EIO", diskFull: nil, io: true),
   ]
 
   @Test(arguments: messages) func everyMessageRoundTrips(message: WorkerMessage) throws {
@@ -32,12 +33,23 @@ import TrainingCore
     #expect(
       WorkerMessage.error(message: "m", diskFull: "/p").line
         == #"{"disk_full":"/p","event":"error","message":"m"}"#)
+    #expect(
+      WorkerMessage.error(message: "m", io: true).line
+        == #"{"event":"error","io":true,"message":"m"}"#)
+    #expect(WorkerMessage.error(message: "m").line == #"{"event":"error","message":"m"}"#)
+  }
+
+  @Test func anExplicitFalseIOFlagReadsAsACellsOwnError() throws {
+    #expect(
+      try WorkerMessage(line: #"{"event":"error","io":false,"message":"m"}"#)
+        == .error(message: "m"))
   }
 
   @Test(arguments: [
     "", "garbage", "[1]", #"{"event":"progress"}"#,
     #"{"event":"done","status":"missing","steps":1}"#,
     #"{"event":"hello"}"#, #"{"event":"error"}"#, #"{"dir":"d","id":"abc","config":{}}"#,
+    #"{"event":"error","io":"yes","message":"m"}"#,
   ])
   func anythingElseIsAProtocolError(line: String) {
     #expect(throws: OrchestratorError.self) { _ = try WorkerMessage(line: line) }

@@ -46,6 +46,17 @@ private func page(_ cells: [ReportCell], name: String = "demo") -> String {
   #expect(html.contains("Claims of the published study"))
 }
 
+@Test func cellTableShowsAttemptsWhenTheRunRecordedThem() {
+  var retried = cell(config(theta: 0.05))
+  retried.attempts = 3
+  let once = cell(config(loss: .dice, theta: 0.05))
+  #expect(!page([once]).contains("<th>attempts</th>"))
+  let html = page([retried, once])
+  #expect(html.contains("<th>attempts</th>"))
+  #expect(html.contains("<td class=\"num\">3</td></tr>"))
+  #expect(html.contains("<td class=\"num\">0</td></tr>"))
+}
+
 @Test func everyClaimHasItsRobustnessTableBeyondLinesAndFigure() {
   var cells: [ReportCell] = []
   for optimizer in [OptimizerKind.adam, .sgd] {
