@@ -193,21 +193,10 @@ func executableSHA256() -> String {
   (try? fileSHA256("/proc/self/exe").hex) ?? "unknown"
 }
 
-/// `trainingFloatingPointMode` when the training mode really flushes subnormals here, else a
-/// text saying it does not. On x86-64 it reads the control register inside the mode (MXCSR's
-/// FTZ and DAZ bits): an arithmetic check can be folded away by the optimizer in a release
-/// build, a register read cannot.
+/// `trainingFloatingPointMode` when the training mode really flushes subnormals here (read from
+/// the control register inside the mode), else a text saying it does not.
 func floatingPointModeInEffect() -> String {
-  let flushed = withSubnormalsFlushed { () -> Bool in
-    #if arch(x86_64) && canImport(Glibc)
-      var environment = fenv_t()
-      guard fegetenv(&environment) == 0 else { return false }
-      return environment.__mxcsr & 0x8040 == 0x8040
-    #else
-      return subnormalsAreFlushed()
-    #endif
-  }
-  return flushed
+  withSubnormalsFlushed { subnormalsAreFlushed() }
     ? trainingFloatingPointMode : "\(trainingFloatingPointMode) requested, not in effect"
 }
 
