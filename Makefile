@@ -7,6 +7,8 @@ JOBS ?=
 SET ?=
 CELL ?=
 NATIVE ?=
+# make bench times this many kinds at once, one per core (each by its own thread CPU time).
+BENCH_THREADS ?= $(shell nproc)
 RELEASE_BIN := .build/release/sweep
 DEBUG_BIN := .build/debug/sweep
 # NATIVE=1: the vector kernels compiled for this machine's CPU, in their own build folder.
@@ -37,7 +39,7 @@ help:
 	@echo "make golden        regenerate results/golden/ci/manifest.json on purpose"
 	@echo "make determinism   a debug and a release build produce identical step logs"
 	@echo "make rerun CELL=ID [RESULTS=ROOT]  rerun one cell by id or prefix and compare bit-for-bit"
-	@echo "make bench         whole cells of every kind of the paper grid, one thread (~3-10 min)"
+	@echo "make bench         whole cells of every kind of the paper grid, one kind per core (~3 min on 2)"
 	@echo "make build NATIVE=1  vector kernels for this CPU in .build-native (same bytes)"
 	@echo "make bench-sweep   orchestration overhead and --jobs 2 speed-up"
 	@echo "make slurm-test    submit the smoke sweep to a local single-node Slurm (installs slurm-wlm),"
@@ -90,7 +92,7 @@ test: deps report-deps
 	$(SWIFT) test --parallel
 
 bench: build
-	$(RELEASE_BIN) bench --sweep sweeps/paper.yaml --jobs 2
+	$(RELEASE_BIN) bench --sweep sweeps/paper.yaml --jobs 2 --threads $(BENCH_THREADS)
 
 bench-sweep: build
 	scripts/bench-sweep.sh $(RELEASE_BIN)

@@ -61,29 +61,58 @@ public func benchmarkLabel(_ config: TrainingConfig, among kinds: [TrainingConfi
   }.joined(separator: " ")
 }
 
-/// Runs every config in `kinds` whole, `repeats` times each, on the calling thread, timed by the
-/// thread's CPU time so other processes on a shared machine distort the figures less.
-/// `progress` is called after each kind.
+/// Runs every config in `kinds` whole, `repeats` times each, on `threads` threads at once (each
+/// takes the next kind), each run timed by its own thread's CPU time so other work on a shared
+/// machine distorts the figures less. `progress` is called after each kind, one call at a time,
+/// in the order kinds finish; the results are in the order of `kinds`.
 public func runCellBenchmarks(
-  _ kinds: [TrainingConfig], kernels: KernelSet = .best, repeats: Int = 1,
-  progress: (Int, CellBenchmark) -> Void = { _, _ in }
+  _ kinds: [TrainingConfig], kernels: KernelSet = .best, repeats: Int = 1, threads: Int = 1,
+  progress: @escaping @Sendable (Int, CellBenchmark) -> Void = { _, _ in }
 ) -> [CellBenchmark] {
-  var results: [CellBenchmark] = []
-  for (index, config) in kinds.enumerated() {
-    var samples: [Double] = []
-    for _ in 0..<max(repeats, 1) {
-      let trainer = Trainer(config: config, kernels: kernels)
-      var sink = 0
-      let seconds = measureThreadSeconds { _ = trainer.run { sink &+= $0.step } }
-      precondition(sink >= 0)
-      samples.append(seconds)
+  let state = BenchmarkQueue(count: kinds.count)
+  DispatchQueue.concurrentPerform(iterations: max(1, min(threads, kinds.count))) { _ in
+    while let index = state.next() {
+      let config = kinds[index]
+      var samples: [Double] = []
+      for _ in 0..<max(repeats, 1) {
+        let trainer = Trainer(config: config, kernels: kernels)
+        var sink = 0
+        let seconds = measureThreadSeconds { _ = trainer.run { sink &+= $0.step } }
+        precondition(sink >= 0)
+        samples.append(seconds)
+      }
+      let result = CellBenchmark(
+        kind: benchmarkLabel(config, among: kinds), config: config, samples: samples)
+      state.finish(index, result, progress: progress)
     }
-    let result = CellBenchmark(
-      kind: benchmarkLabel(config, among: kinds), config: config, samples: samples)
-    results.append(result)
-    progress(index, result)
   }
-  return results
+  return state.results.compactMap { $0 }
+}
+
+/// The kinds still to time and the results so far, shared by the benchmark threads.
+private final class BenchmarkQueue: @unchecked Sendable {
+  private let lock = NSLock()
+  private var nextIndex = 0
+  private(set) var results: [CellBenchmark?]
+
+  init(count: Int) { results = Array(repeating: nil, count: count) }
+
+  func next() -> Int? {
+    lock.withLock {
+      guard nextIndex < results.count else { return nil }
+      defer { nextIndex += 1 }
+      return nextIndex
+    }
+  }
+
+  func finish(
+    _ index: Int, _ result: CellBenchmark, progress: (Int, CellBenchmark) -> Void
+  ) {
+    lock.withLock {
+      results[index] = result
+      progress(index, result)
+    }
+  }
 }
 
 /// The wall time of running cells that take `seconds` each on `jobs` workers, longest first,

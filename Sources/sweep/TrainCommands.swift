@@ -138,10 +138,11 @@ extension KernelSet: ExpressibleByArgument {}
 
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Time whole cells of every kind in a sweep on one thread, and project its wall time.",
+    abstract: "Time whole cells of every kind in a sweep, and project its wall time.",
     discussion: """
       Each distinct config of the sweep (every parameter but the seed) runs once as a whole cell,
-      every step and every evaluation included, timed by the thread's CPU time. Without --sweep,
+      every step and every evaluation included, timed by its thread's CPU time (--threads N times
+      N kinds at once). Without --sweep,
       the kinds of sweeps/paper.yaml's grid (loss × θ × batch norm × optimizer) at the defaults.
       """)
 
@@ -151,12 +152,18 @@ struct Bench: ParsableCommand {
   @Option(help: "Runs per kind; the median is reported.") var repeats = 1
   @Option(help: "Project the sweep's wall time for this many workers.") var jobs = 2
   @Option(
+    help: ArgumentHelp(
+      "Time this many kinds at once, one per thread (each by its own thread's CPU time).",
+      discussion: "Use at most one per free core: kinds that share a core measure each other."))
+  var threads = 1
+  @Option(
     help: "The compiled kernel variant: portable, vector or vector512 (default: the fastest).")
   var kernels: KernelSet?
 
   func validate() throws {
     try checkFlag("--repeats", repeats, in: FlagRange.benchRepeats)
     try checkFlag("--jobs", jobs, in: FlagRange.jobs)
+    try checkFlag("--threads", threads, in: FlagRange.jobs)
   }
 
   func run() throws {
@@ -179,14 +186,18 @@ struct Bench: ParsableCommand {
     print("kernels   \(kernelSet.rawValue); floating point: \(trainingFloatingPointMode)")
     print(
       "timing    \(kinds.count) kinds of cell of \(sweepName), whole cells (every step and "
-        + "evaluation), \(repeats) run\(repeats == 1 ? "" : "s") each, one thread")
-    let results = runCellBenchmarks(kinds, kernels: kernelSet, repeats: repeats) { index, result in
+        + "evaluation), \(repeats) run\(repeats == 1 ? "" : "s") each, "
+        + (threads == 1 ? "one thread" : "\(threads) threads at once, one kind per thread"))
+    let total = kinds.count
+    let results = runCellBenchmarks(
+      kinds, kernels: kernelSet, repeats: repeats, threads: threads
+    ) { index, result in
       let kind = result.kind.padding(
         toLength: max(28, result.kind.count), withPad: " ", startingAt: 0)
       print(
         String(
           format: "  %3d/%d  %@ %6d steps  %7.0f steps/s  %6.2f s  %5.1f GFLOP/s", index + 1,
-          kinds.count, kind, result.config.iterations, result.stepsPerSecond, result.seconds,
+          total, kind, result.config.iterations, result.stepsPerSecond, result.seconds,
           result.gflops))
       fflush(nil)
     }

@@ -34,3 +34,16 @@ import TrainingCore
   #expect(results.count == 1 && results[0].samples.count == 2)
   #expect(results[0].seconds > 0 && results[0].stepsPerSecond > 0)
 }
+
+@Test func kindsTimedOnSeveralThreadsComeBackInOrder() {
+  let kinds = [3, 4, 5].map { iterations -> TrainingConfig in
+    var config = TrainingConfig()
+    config.iterations = iterations
+    config.imageSize = 8
+    config.evalImages = 2
+    return config
+  }
+  let results = runCellBenchmarks(kinds, kernels: .portable, threads: 2)
+  #expect(results.map(\.config.iterations) == [3, 4, 5])
+  #expect(results.allSatisfy { $0.seconds > 0 })
+}
