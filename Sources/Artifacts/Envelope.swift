@@ -155,8 +155,9 @@ let compilerVersion: String = {
   #endif
 }()
 
-/// Vendor, model and kernel-relevant flags of the first CPU in /proc/cpuinfo.
-func cpuInfo() -> (vendor: String, model: String, flags: [String]) {
+/// Vendor, model and kernel-relevant flags (`RunEnvelope.kernelFlags`) of the first CPU in
+/// /proc/cpuinfo, "unknown" where it cannot be read.
+public func cpuInfo() -> (vendor: String, model: String, flags: [String]) {
   guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else {
     return ("unknown", "unknown CPU", [])
   }

@@ -1,6 +1,7 @@
 // Speed of the real job: whole cells (every step, every evaluation) of each distinct kind in a
 // sweep, timed on one thread, and the sweep's wall time projected from them for N workers.
 
+import Artifacts
 import Foundation
 import SweepSpec
 import TrainingCore
@@ -127,29 +128,12 @@ public func projectedWallSeconds(cellSeconds: [Double], jobs: Int) -> Double {
   return workers.max() ?? 0
 }
 
-/// The CPU's model name and the vector features the kernels care about, from /proc/cpuinfo
-/// where it exists.
+/// The CPU's model name, vendor and the vector features the kernels care about, from
+/// /proc/cpuinfo where it exists (the envelope's reading).
 public func cpuDescription() -> String {
-  guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else {
-    return "unknown CPU"
-  }
-  var model = "unknown CPU"
-  var vendor = ""
-  var flags: Set<Substring> = []
-  for line in text.split(separator: "\n") {
-    let parts = line.split(separator: ":", maxSplits: 1)
-    guard parts.count == 2 else { continue }
-    let key = parts[0].trimmingCharacters(in: .whitespaces)
-    let value = parts[1].trimmingCharacters(in: .whitespaces)
-    if key == "model name" && model == "unknown CPU" { model = value }
-    if key == "vendor_id" && vendor.isEmpty { vendor = value }
-    if key == "flags" && flags.isEmpty { flags = Set(value.split(separator: " ")) }
-  }
-  let interesting = ["sse4_2", "avx", "avx2", "fma", "avx512f"].filter {
-    flags.contains(Substring($0))
-  }
-  let vendorText = vendor.isEmpty ? "" : " (\(vendor))"
-  return model + vendorText + (interesting.isEmpty ? "" : ", " + interesting.joined(separator: " "))
+  let cpu = cpuInfo()
+  let vendorText = cpu.vendor == "unknown" ? "" : " (\(cpu.vendor))"
+  return cpu.model + vendorText + (cpu.flags.isEmpty ? "" : ", " + cpu.flags.joined(separator: " "))
 }
 
 /// Seconds `body` takes: the calling thread's CPU time if the clock is available, else wall time.

@@ -1,62 +1,17 @@
 // exp and log for Float computed in Double with fixed polynomials (no libm, no fused multiply-add),
 // so every machine and every build gives the same bits.
 
-/// e^x, rounded once from a Double evaluation accurate to ~1e-14 relative.
+/// e^x, rounded once from a Double evaluation accurate to ~1e-14 relative: one lane of the lane
+/// version below, so the one-at-a-time paths and the lanes give the same bits by construction.
 @inline(__always)
-func portableExp(_ x: Float) -> Float {
-  if x == 0 { return 1 }  // the softmax max term; the series below gives exactly 1 too
-  if x.isNaN { return x }
-  if x > 89 { return .infinity }
-  if x < -104 { return 0 }
-  let d = Double(x)
-  // x = k·ln2 + r with |r| <= ln2/2; exp(x) = 2^k · exp(r), exp(r) by its Taylor series to r^11.
-  let k = (d * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
-  let r = d - k * 0.693_147_180_559_945_3
-  var p = 2.505_210_838_544_171_9e-8  // 1/11!
-  p = p * r + 2.755_731_922_398_589_1e-7  // 1/10!
-  p = p * r + 2.755_731_922_398_589_1e-6  // 1/9!
-  p = p * r + 2.480_158_730_158_730_2e-5  // 1/8!
-  p = p * r + 1.984_126_984_126_984_1e-4  // 1/7!
-  p = p * r + 1.388_888_888_888_888_9e-3  // 1/6!
-  p = p * r + 8.333_333_333_333_333_2e-3  // 1/5!
-  p = p * r + 4.166_666_666_666_666_4e-2  // 1/4!
-  p = p * r + 0.166_666_666_666_666_66  // 1/3!
-  p = p * r + 0.5
-  p = p * r + 1
-  p = p * r + 1
-  return Float(p * Double(sign: .plus, exponent: Int(k), significand: 1))
-}
+func portableExp(_ x: Float) -> Float { portableExp(SIMD8(repeating: x))[0] }
 
-/// The natural logarithm, rounded once from a Double evaluation accurate to ~1e-15 relative.
+/// The natural logarithm, rounded once from a Double evaluation accurate to ~1e-15 relative: one
+/// lane of the lane version below.
 @inline(__always)
-func portableLog(_ x: Float) -> Float {
-  if x.isNaN || x < 0 { return .nan }
-  if x == 0 { return -.infinity }
-  if x == .infinity { return x }
-  let d = Double(x)
-  var e = Double(d.exponent)
-  var m = d.significand  // in [1, 2)
-  if m > 1.414_213_562_373_095_1 {
-    m *= 0.5
-    e += 1
-  }
-  // log m = 2·atanh(f) = 2·(f + f³/3 + f⁵/5 + …), f = (m−1)/(m+1), |f| <= 0.1716.
-  let f = (m - 1) / (m + 1)
-  let f2 = f * f
-  var s = 1.0 / 19
-  s = s * f2 + 1.0 / 17
-  s = s * f2 + 1.0 / 15
-  s = s * f2 + 1.0 / 13
-  s = s * f2 + 1.0 / 11
-  s = s * f2 + 1.0 / 9
-  s = s * f2 + 1.0 / 7
-  s = s * f2 + 1.0 / 5
-  s = s * f2 + 1.0 / 3
-  s = s * f2 + 1
-  return Float(e * 0.693_147_180_559_945_3 + 2 * f * s)
-}
+func portableLog(_ x: Float) -> Float { portableLog(SIMD8(repeating: x))[0] }
 
-// MARK: - The same functions over lanes
+// MARK: - Over lanes
 
 /// 2^k for integral k in Double's normal range, built from its bits.
 @inline(__always)
@@ -67,7 +22,8 @@ private func powerOfTwo(_ k: SIMD8<Double>) -> SIMD8<Double> {
   return unsafeBitCast((integer &+ 1023) &<< 52, to: SIMD8<Double>.self)
 }
 
-/// `portableExp` of every lane: the same operations in the same order, so the same bits.
+/// e^x of every lane: x = k·ln2 + r with |r| <= ln2/2, exp(r) by its Taylor series to r^11
+/// (Horner, separate multiplies and adds), times 2^k; 0 below −104, ∞ above 89, exp(±0) = 1.
 @inline(__always)
 func portableExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   // Out-of-range lanes compute on 0 and are replaced below.
@@ -95,7 +51,8 @@ func portableExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   return e
 }
 
-/// `portableLog` of every lane: the same operations in the same order, so the same bits.
+/// log x of every lane: x = 2^e·m with m in [√2/2, √2), log m = 2·atanh(f) = 2·(f + f³/3 + …
+/// + f¹⁹/19), f = (m−1)/(m+1), |f| <= 0.1716; −∞ at ±0, NaN below 0 or at NaN, ∞ at ∞.
 @inline(__always)
 func portableLog(_ x: SIMD8<Float>) -> SIMD8<Float> {
   // Lanes outside (0, ∞) compute on 1 and are replaced below.

@@ -62,7 +62,7 @@ private func inBothFloatingPointModes(_ check: () -> Void) {
   withSubnormalsFlushed { check() }
 }
 
-@Test func laneExpAndLogGiveTheScalarBits() {
+@Test func everyLaneGivesTheBitsOfItsValueAlone() {
   let values = laneTestInputs()
   inBothFloatingPointModes {
     for start in stride(from: 0, to: values.count, by: 8) {
