@@ -208,16 +208,19 @@ func modelForward(
   let splats = acts.inputSplat.count == layout.layers
   acts.inputSplatReady = splats
   var layerInput = UnsafePointer(acts.input)
+  // The wide conv rows take four output channels and rows of a multiple of four positions; the
+  // planar splat is made only for them.
+  let wide = F == 4 && acts.W % 4 == 0
   for l in 0..<layout.layers {
     let cin = layout.inputChannels(l)
     // With one input channel the planar splat is the splat: one buffer, filled once.
     if cin == 1 {
-      splatFour(out: acts.inputPlanarSplat[l], x: layerInput, count: acts.N)
+      if wide || splats { splatFour(out: acts.inputPlanarSplat[l], x: layerInput, count: acts.N) }
     } else {
-      planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
+      if wide { planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin) }
       if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     }
-    let planar = UnsafePointer(acts.inputPlanarSplat[l])
+    let planar = wide ? UnsafePointer(acts.inputPlanarSplat[l]) : nil
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
       bias: layout.batchNorm ? nil : params + layout.bias[l], planarSplat: planar,
