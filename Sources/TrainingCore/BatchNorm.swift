@@ -175,44 +175,116 @@ func batchNormBackward(
   }
 }
 
+/// One loss's operands of `batchNormReluBackward`: dRelu in; dInput, dGamma and dBeta out.
+package typealias BatchNormReluGradients = (
+  dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
+  dBeta: UnsafeMutablePointer<Float>, dRelu: UnsafePointer<Float>
+)
+
 /// `reluBackward` then `batchNormBackward` in one pass, for C a multiple of 4: dInput (N,C) is
-/// written, dGamma and dBeta accumulate, from the ReLU's output gradient dRelu (N,C) and its input `normed`
-/// (the batch norm output). The ReLU's gradient is made on the fly exactly as `reluBackward`
-/// makes it into a cleared buffer (0 + dRelu where normed > 0, else 0 + 0), and every sum and
-/// expression is `batchNormBackward`'s, in its order.
+/// written, dGamma and dBeta accumulate, from the ReLU's output gradient dRelu (N,C) and its input
+/// `normed` (the batch norm output). The ReLU's gradient is made on the fly exactly as
+/// `reluBackward` makes it into a cleared buffer (0 + dRelu where normed > 0, else 0 + 0), and
+/// every sum and expression is `batchNormBackward`'s, in its order. `second`, if given, is another
+/// loss's backward pass through the same layer, run in the same passes: its sums are independent
+/// chains beside the first's (each serial in its own order), so the pair is faster than two
+/// calls and writes the same bits.
 package func batchNormReluBackward(
   dInput: UnsafeMutablePointer<Float>, dGamma: UnsafeMutablePointer<Float>,
   dBeta: UnsafeMutablePointer<Float>, dRelu: UnsafePointer<Float>, normed: UnsafePointer<Float>,
   xhat: UnsafePointer<Float>, rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int,
-  C: Int
+  C: Int, second: BatchNormReluGradients? = nil
 ) {
   precondition(C % 4 == 0, "batchNormReluBackward needs channels in fours")
-  @inline(__always) func dOut(_ i: Int) -> SIMD4<Float> {
-    SIMD4<Float>() + SIMD4<Float>().replacing(with: load4(dRelu + i), where: load4(normed + i) .> 0)
+  let first = (dInput, dGamma, dBeta, dRelu)
+  if let second {
+    batchNormReluBackward(
+      first, second, paired: true, normed: normed, xhat: xhat, rstd: rstd, gamma: gamma, N: N,
+      C: C)
+  } else {
+    batchNormReluBackward(
+      first, first, paired: false, normed: normed, xhat: xhat, rstd: rstd, gamma: gamma, N: N,
+      C: C)
+  }
+}
+
+@inline(__always)
+private func batchNormReluBackward(
+  _ first: BatchNormReluGradients, _ second: BatchNormReluGradients, paired: Bool,
+  normed: UnsafePointer<Float>, xhat: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+  gamma: UnsafePointer<Float>, N: Int, C: Int
+) {
+  @inline(__always)
+  func dOut(_ dRelu: UnsafePointer<Float>, _ i: Int, _ positive: SIMDMask<SIMD4<Int32>>)
+    -> SIMD4<Float>
+  {
+    SIMD4<Float>() + SIMD4<Float>().replacing(with: load4(dRelu + i), where: positive)
   }
   for cb in stride(from: 0, to: C, by: 4) {
-    var s1 = SIMD4<Double>()
-    var s2 = SIMD4<Double>()
+    var s1a = SIMD4<Double>()
+    var s2a = SIMD4<Double>()
+    var s1b = SIMD4<Double>()
+    var s2b = SIMD4<Double>()
     for n in 0..<N {
-      let d = SIMD4<Double>(dOut(n * C + cb))
-      s1 += d
-      s2 += d * SIMD4<Double>(load4(xhat + n * C + cb))
-    }
-    var m1 = SIMD4<Float>()
-    var m2 = SIMD4<Float>()
-    for lane in 0..<4 {
-      dGamma[cb + lane] += Float(s2[lane])
-      dBeta[cb + lane] += Float(s1[lane])
-      let g = Double(gamma[cb + lane])
-      m1[lane] = Float(g * s1[lane] / Double(N))
-      m2[lane] = Float(g * s2[lane] / Double(N))
+      let i = n * C + cb
+      let positive = load4(normed + i) .> 0
+      let x = SIMD4<Double>(load4(xhat + i))
+      let da = SIMD4<Double>(dOut(first.dRelu, i, positive))
+      s1a += da
+      s2a += da * x
+      if paired {
+        let db = SIMD4<Double>(dOut(second.dRelu, i, positive))
+        s1b += db
+        s2b += db * x
+      }
     }
     let r = load4(rstd + cb)
     let g = load4(gamma + cb)
-    for n in 0..<N {
-      let i = n * C + cb
-      let update = r * (g * dOut(i) - m1 - load4(xhat + i) * m2)
-      store4(SIMD4<Float>() + update, dInput + i)
+    // dGamma and dBeta take the sums; the input gradient's two means are made from them.
+    @inline(__always)
+    func means(_ loss: BatchNormReluGradients, _ s1: SIMD4<Double>, _ s2: SIMD4<Double>)
+      -> (SIMD4<Float>, SIMD4<Float>)
+    {
+      var m1 = SIMD4<Float>()
+      var m2 = SIMD4<Float>()
+      for lane in 0..<4 {
+        loss.dGamma[cb + lane] += Float(s2[lane])
+        loss.dBeta[cb + lane] += Float(s1[lane])
+        let gl = Double(gamma[cb + lane])
+        m1[lane] = Float(gl * s1[lane] / Double(N))
+        m2[lane] = Float(gl * s2[lane] / Double(N))
+      }
+      return (m1, m2)
+    }
+    @inline(__always)
+    func writeInputGradient(
+      _ loss: BatchNormReluGradients, _ m1: SIMD4<Float>, _ m2: SIMD4<Float>
+    ) {
+      var n = 0
+      if C == 4 {
+        // Four positions at a time: the same expression in every lane.
+        let (r16, g16, m16, mm16) = (tile4(r), tile4(g), tile4(m1), tile4(m2))
+        while n + 4 <= N {
+          let i = 4 * n
+          let relu = SIMD16<Float>().replacing(
+            with: load16(loss.dRelu + i), where: load16(normed + i) .> 0)
+          let update = r16 * (g16 * (SIMD16<Float>() + relu) - m16 - load16(xhat + i) * mm16)
+          store16(SIMD16<Float>() + update, loss.dInput + i)
+          n += 4
+        }
+      }
+      for n in n..<N {
+        let i = n * C + cb
+        let update =
+          r * (g * dOut(loss.dRelu, i, load4(normed + i) .> 0) - m1 - load4(xhat + i) * m2)
+        store4(SIMD4<Float>() + update, loss.dInput + i)
+      }
+    }
+    let (m1a, m2a) = means(first, s1a, s2a)
+    writeInputGradient(first, m1a, m2a)
+    if paired {
+      let (m1b, m2b) = means(second, s1b, s2b)
+      writeInputGradient(second, m1b, m2b)
     }
   }
 }

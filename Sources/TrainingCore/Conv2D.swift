@@ -131,14 +131,65 @@ package func conv2dForward(
 /// them (same products, same order, same bits). `dOutPlanarSplat`, if given, is
 /// `planarSplatFour(dOut)` with slack as above: a 3×3 input gradient with Cin = 4 and W a
 /// multiple of 4 then runs whole rows in wide lanes.
+/// One more loss's operands for `conv2dBackward`: its gradients in and out, on the same input
+/// and weights.
+package typealias ConvGradients = (
+  dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
+  dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
+  dOutPlanarSplat: UnsafePointer<Float>?
+)
+
+/// `second`, if given, is a second loss's backward pass through the same layer: the kernel
+/// gradients with Cout = 4 then run both in one pass over the positions (twice the independent
+/// sums, each in its own order, so the same bits as two calls).
 package func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
   inputSplat: UnsafePointer<Float>? = nil, dOutPlanarSplat: UnsafePointer<Float>? = nil,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int
+  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
 ) {
-  let pad = K / 2
+  // The kernel gradients, both losses' in one pass where a paired kernel exists.
+  let paired = second.map { (dWeight: $0.dWeight, dBias: $0.dBias, dOut: $0.dOut) }
+  if let paired, K == 3 && Cout == 4 && Cin == 4 && W >= 2, let inputSplat {
+    conv3x3WeightGradientWide(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, second: paired, splat: inputSplat, B: B, H: H,
+      W: W)
+  } else if let paired, K == 3 && Cout == 4 && Cin == 1 && W >= 2, let inputSplat {
+    conv3x3WeightGradientWideSingleChannel(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, second: paired, splat: inputSplat, B: B, H: H,
+      W: W)
+  } else if let paired, K == 1 && Cin == 4 && Cout == 2 {
+    conv1x1WeightGradientFourToTwo(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, second: paired, input: input, N: B * H * W)
+  } else {
+    conv2dWeightBackward(
+      dWeight: dWeight, dBias: dBias, dOut: dOut, input: input, inputSplat: inputSplat, B: B,
+      H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+    if let second {
+      conv2dWeightBackward(
+        dWeight: second.dWeight, dBias: second.dBias, dOut: second.dOut, input: input,
+        inputSplat: inputSplat, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+    }
+  }
+  if let dInput {
+    conv2dInputBackward(
+      dInput: dInput, dOut: dOut, dOutPlanarSplat: dOutPlanarSplat, weight: weight,
+      scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+  }
+  if let second, let dInput = second.dInput {
+    conv2dInputBackward(
+      dInput: dInput, dOut: second.dOut, dOutPlanarSplat: second.dOutPlanarSplat,
+      weight: weight, scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+  }
+}
+
+/// dWeight and dBias (if given) of `conv2dBackward` for one loss.
+private func conv2dWeightBackward(
+  dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+  dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, inputSplat: UnsafePointer<Float>?,
+  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+) {
   // The kernels below fold dBias into their pass over the positions (the same serial sums).
   var biasDone = false
   var weightDone = false
@@ -200,7 +251,15 @@ package func conv2dBackward(
     conv2dWeightGradientByTap(
       dWeight: dWeight, dOut: dOut, input: input, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
-  guard let dInput else { return }
+}
+
+/// dInput of `conv2dBackward` for one loss, written whole.
+private func conv2dInputBackward(
+  dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+  dOutPlanarSplat: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
+  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+) {
+  let pad = K / 2
   if K == 1 && Cin == 4 && Cout == 2 {
     conv1x1InputGradientTwoToFour(dInput: dInput, dOut: dOut, weight: weight, N: B * H * W)
     return
@@ -610,32 +669,62 @@ private func conv1x1ForwardFourToTwo(
 
 /// dWeight (1,1,4,2) and dBias (2) += Σ over positions for the 1×1 output conv, one pass: input
 /// channels in lanes for each output channel, each sum serial over positions as
-/// `conv2dBackward`.
+/// `conv2dBackward`. `second`, if given, is another loss's dOut, summed in the same pass.
 private func conv1x1WeightGradientFourToTwo(
   dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-  dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, N: Int
+  dOut: UnsafePointer<Float>, second: KernelGradient? = nil, input: UnsafePointer<Float>, N: Int
 ) {
+  let first = (dWeight, dBias, dOut)
+  if let second {
+    conv1x1WeightGradientFourToTwo(first, second, paired: true, input: input, N: N)
+  } else {
+    conv1x1WeightGradientFourToTwo(first, first, paired: false, input: input, N: N)
+  }
+}
+
+/// The sums of `conv1x1WeightGradientFourToTwo` for one loss.
+private struct OutputKernelSums {
   var accA = SIMD4<Float>()
   var accB = SIMD4<Float>()
   var bias0: Float = 0
   var bias1: Float = 0
-  for n in 0..<N {
-    let i = load4(input + 4 * n)
-    let d0 = dOut[2 * n]
-    let d1 = dOut[2 * n + 1]
+
+  @inline(__always)
+  mutating func add(_ i: SIMD4<Float>, _ dOut: UnsafePointer<Float>) {
+    let d0 = dOut[0]
+    let d1 = dOut[1]
     accA = accA + i * SIMD4(repeating: d0)
     accB = accB + i * SIMD4(repeating: d1)
     bias0 += d0
     bias1 += d1
   }
-  for j in 0..<4 {
-    dWeight[j * 2] += accA[j]
-    dWeight[j * 2 + 1] += accB[j]
+
+  func addTo(_ g: KernelGradient) {
+    for j in 0..<4 {
+      g.dWeight[j * 2] += accA[j]
+      g.dWeight[j * 2 + 1] += accB[j]
+    }
+    if let dBias = g.dBias {
+      dBias[0] += bias0
+      dBias[1] += bias1
+    }
   }
-  if let dBias {
-    dBias[0] += bias0
-    dBias[1] += bias1
+}
+
+@inline(__always)
+private func conv1x1WeightGradientFourToTwo(
+  _ first: KernelGradient, _ second: KernelGradient, paired: Bool, input: UnsafePointer<Float>,
+  N: Int
+) {
+  var a = OutputKernelSums()
+  var b = OutputKernelSums()
+  for n in 0..<N {
+    let i = load4(input + 4 * n)
+    a.add(i, first.dOut + 2 * n)
+    if paired { b.add(i, second.dOut + 2 * n) }
   }
+  a.addTo(first)
+  if paired { b.addTo(second) }
 }
 
 /// dInput (N,4) = 0 + Σ_co weight[ci,co]·dOut[n,co] for the 1×1 output conv, summed over co in

@@ -130,51 +130,91 @@ func conv3x3WideRow(
   }
 }
 
+/// One loss's kernel gradient operands: dWeight and dBias (if given) accumulate sums of dOut.
+typealias KernelGradient = (
+  dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+  dOut: UnsafePointer<Float>
+)
+
 /// dWeight += Σ over positions for a 3×3 kernel with Cin = Cout = 4: lanes are (ci, co), the
 /// three taps of a kernel row side by side, each lane summing positions in NHWC order, as
 /// `conv2dBackward`; the middle row's pass, which covers every position, also sums dBias (4) if
-/// given. S is `splatFour(input)` (N,4,4); W ≥ 2.
+/// given. `second`, if given, is another loss's dOut on the same input, summed in the same pass
+/// (independent sums, each in its own order). S is `splatFour(input)` (N,4,4); W ≥ 2.
 func conv3x3WeightGradientWide(
   dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-  dOut: UnsafePointer<Float>, splat S: UnsafePointer<Float>, B: Int, H: Int, W: Int
+  dOut: UnsafePointer<Float>, second: KernelGradient? = nil, splat S: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int
+) {
+  let first = (dWeight, dBias, dOut)
+  if let second {
+    conv3x3WeightGradientWide(first, second, paired: true, S: S, B: B, H: H, W: W)
+  } else {
+    conv3x3WeightGradientWide(first, first, paired: false, S: S, B: B, H: H, W: W)
+  }
+}
+
+/// One kernel row's sums of `conv3x3WeightGradientWide`: tN is tap kx = N (input column
+/// x − 1 + N), lane 4·ci + co; tb sums dOut over the pass's positions.
+private struct KernelRowSums {
+  var t0 = SIMD16<Float>()
+  var t1 = SIMD16<Float>()
+  var t2 = SIMD16<Float>()
+  var tb = SIMD4<Float>()
+
+  /// Adds an output position with dOut d4 whose three taps read s − 16, s and s + 16 (pass
+  /// `left: false` or `right: false` for the first or last column, whose tap reads the padding).
+  @inline(__always)
+  mutating func add(
+    _ s: UnsafePointer<Float>, _ d4: SIMD4<Float>, left: Bool = true, right: Bool = true
+  ) {
+    tb = tb + d4
+    let d = tile4(d4)
+    if left { t0 = t0 + load16(s - 16) * d }
+    t1 = t1 + load16(s) * d
+    if right { t2 = t2 + load16(s + 16) * d }
+  }
+
+  @inline(__always)
+  func addTo(_ dw: UnsafeMutablePointer<Float>) {
+    store16(load16(dw) + t0, dw)
+    store16(load16(dw + 16) + t1, dw + 16)
+    store16(load16(dw + 32) + t2, dw + 32)
+  }
+}
+
+@inline(__always)
+private func conv3x3WeightGradientWide(
+  _ first: KernelGradient, _ second: KernelGradient, paired: Bool, S: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int
 ) {
   for ky in 0..<3 {
     let yLo = max(0, 1 - ky)
     let yHi = min(H, H + 1 - ky)
-    // tN is tap kx = N: input column x − 1 + N; lane 4·ci + co. tb is dBias (ky = 1 only).
-    var t0 = SIMD16<Float>()
-    var t1 = SIMD16<Float>()
-    var t2 = SIMD16<Float>()
-    // tb sums dOut over the pass's positions; only the middle row's pass covers them all.
-    var tb = SIMD4<Float>()
-    for b in 0..<B {
+    var a = KernelRowSums()
+    var b = KernelRowSums()
+    for image in 0..<B {
       for y in yLo..<yHi {
-        let sRow = S + 16 * ((b * H + y + ky - 1) * W)
-        let dRow = dOut + (b * H + y) * W * 4
-        let d0 = load4(dRow)
-        tb = tb + d0
-        t1 = t1 + load16(sRow) * tile4(d0)
-        t2 = t2 + load16(sRow + 16) * tile4(d0)
+        let sRow = S + 16 * ((image * H + y + ky - 1) * W)
+        let rowA = first.dOut + (image * H + y) * W * 4
+        let rowB = second.dOut + (image * H + y) * W * 4
+        a.add(sRow, load4(rowA), left: false)
+        if paired { b.add(sRow, load4(rowB), left: false) }
         for x in 1..<(W - 1) {
-          let d4 = load4(dRow + 4 * x)
-          tb = tb + d4
-          let d = tile4(d4)
-          let s = sRow + 16 * x
-          t0 = t0 + load16(s - 16) * d
-          t1 = t1 + load16(s) * d
-          t2 = t2 + load16(s + 16) * d
+          a.add(sRow + 16 * x, load4(rowA + 4 * x))
+          if paired { b.add(sRow + 16 * x, load4(rowB + 4 * x)) }
         }
-        let dLast = load4(dRow + 4 * (W - 1))
-        tb = tb + dLast
-        t0 = t0 + load16(sRow + 16 * (W - 2)) * tile4(dLast)
-        t1 = t1 + load16(sRow + 16 * (W - 1)) * tile4(dLast)
+        let end = sRow + 16 * (W - 1)
+        a.add(end, load4(rowA + 4 * (W - 1)), right: false)
+        if paired { b.add(end, load4(rowB + 4 * (W - 1)), right: false) }
       }
     }
-    let dw = dWeight + ky * 3 * 16
-    store16(load16(dw) + t0, dw)
-    store16(load16(dw + 16) + t1, dw + 16)
-    store16(load16(dw + 32) + t2, dw + 32)
-    if ky == 1, let dBias { store4(load4(dBias) + tb, dBias) }
+    a.addTo(first.dWeight + ky * 3 * 16)
+    if ky == 1, let dBias = first.dBias { store4(load4(dBias) + a.tb, dBias) }
+    if paired {
+      b.addTo(second.dWeight + ky * 3 * 16)
+      if ky == 1, let dBias = second.dBias { store4(load4(dBias) + b.tb, dBias) }
+    }
   }
 }
 
@@ -183,55 +223,94 @@ func conv3x3WeightGradientWide(
 /// independent sums in one pass over the positions), each lane summing positions in NHWC order
 /// and skipping the rows a tap reads outside the image, as `conv2dBackward`. A padded column adds
 /// a zero product, which leaves a sum that starts at +0 unchanged bit for bit. dBias (4), if
-/// given, sums every position. S is `splatFour(input)` (N,4) with 16 Floats of slack after it;
-/// W ≥ 2.
+/// given, sums every position. `second`, if given, is another loss's dOut, summed in the same
+/// pass. S is `splatFour(input)` (N,4) with 16 Floats of slack after it; W ≥ 2.
 func conv3x3WeightGradientWideSingleChannel(
   dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-  dOut: UnsafePointer<Float>, splat S: UnsafePointer<Float>, B: Int, H: Int, W: Int
+  dOut: UnsafePointer<Float>, second: KernelGradient? = nil, splat S: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int
 ) {
-  let none = SIMD4<Float>()
-  // One kernel row's three taps at output (b, y, x) from input row r: S's values at columns
-  // x − 1, x, x + 1 (a padded column reads 0).
-  @inline(__always) func taps(_ sRow: UnsafePointer<Float>, _ x: Int) -> SIMD16<Float> {
-    if x == 0 {
-      return SIMD16(
-        lowHalf: SIMD8(lowHalf: none, highHalf: load4(sRow)),
-        highHalf: SIMD8(lowHalf: load4(sRow + 4), highHalf: none))
-    }
-    if x == W - 1 {
-      return SIMD16(
-        lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
-        highHalf: SIMD8(lowHalf: none, highHalf: none))
-    }
-    // Lanes 12…15 read the next value (or the slack) and are never stored.
-    return load16(sRow + 4 * (x - 1))
+  let first = (dWeight, dBias, dOut)
+  if let second {
+    conv3x3WeightGradientWideSingleChannel(first, second, paired: true, S: S, B: B, H: H, W: W)
+  } else {
+    conv3x3WeightGradientWideSingleChannel(first, first, paired: false, S: S, B: B, H: H, W: W)
   }
+}
+
+/// The three kernel rows' sums of `conv3x3WeightGradientWideSingleChannel`, and dBias's.
+private struct KernelSums {
   var t0 = SIMD16<Float>()
   var t1 = SIMD16<Float>()
   var t2 = SIMD16<Float>()
   var tb = SIMD4<Float>()
-  for b in 0..<B {
+
+  func addTo(_ dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) {
+    for lane in 0..<12 {
+      dWeight[lane] += t0[lane]
+      dWeight[12 + lane] += t1[lane]
+      dWeight[24 + lane] += t2[lane]
+    }
+    if let dBias { store4(load4(dBias) + tb, dBias) }
+  }
+}
+
+@inline(__always)
+private func conv3x3WeightGradientWideSingleChannel(
+  _ first: KernelGradient, _ second: KernelGradient, paired: Bool, S: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int
+) {
+  let none = SIMD4<Float>()
+  // One kernel row's three taps at output (b, y, x) from input row sRow: S's values at columns
+  // x − 1, x, x + 1; a padded column reads 0.
+  @inline(__always) func firstTaps(_ sRow: UnsafePointer<Float>) -> SIMD16<Float> {
+    SIMD16(
+      lowHalf: SIMD8(lowHalf: none, highHalf: load4(sRow)),
+      highHalf: SIMD8(lowHalf: load4(sRow + 4), highHalf: none))
+  }
+  @inline(__always) func lastTaps(_ sRow: UnsafePointer<Float>) -> SIMD16<Float> {
+    SIMD16(
+      lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
+      highHalf: SIMD8(lowHalf: none, highHalf: none))
+  }
+  var a = KernelSums()
+  var b = KernelSums()
+  for image in 0..<B {
     for y in 0..<H {
-      let dRow = dOut + (b * H + y) * W * 4
-      let rowAbove = S + 4 * ((b * H + y - 1) * W)
-      let row = S + 4 * ((b * H + y) * W)
-      let rowBelow = S + 4 * ((b * H + y + 1) * W)
+      let rowA = first.dOut + (image * H + y) * W * 4
+      let rowB = second.dOut + (image * H + y) * W * 4
+      let rowAbove = S + 4 * ((image * H + y - 1) * W)
+      let row = S + 4 * ((image * H + y) * W)
+      let rowBelow = S + 4 * ((image * H + y + 1) * W)
       let hasAbove = y > 0
       let hasBelow = y < H - 1
-      for x in 0..<W {
-        let d4 = load4(dRow + 4 * x)
-        tb = tb + d4
-        let d = tile4(d4)
-        if hasAbove { t0 = t0 + taps(rowAbove, x) * d }
-        t1 = t1 + taps(row, x) * d
-        if hasBelow { t2 = t2 + taps(rowBelow, x) * d }
+      @inline(__always) func add(_ x: Int, _ taps: (UnsafePointer<Float>) -> SIMD16<Float>) {
+        let da4 = load4(rowA + 4 * x)
+        let db4 = load4(rowB + 4 * x)
+        a.tb = a.tb + da4
+        if paired { b.tb = b.tb + db4 }
+        let da = tile4(da4)
+        let db = tile4(db4)
+        if hasAbove {
+          let t = taps(rowAbove)
+          a.t0 = a.t0 + t * da
+          if paired { b.t0 = b.t0 + t * db }
+        }
+        let t = taps(row)
+        a.t1 = a.t1 + t * da
+        if paired { b.t1 = b.t1 + t * db }
+        if hasBelow {
+          let t = taps(rowBelow)
+          a.t2 = a.t2 + t * da
+          if paired { b.t2 = b.t2 + t * db }
+        }
       }
+      add(0, firstTaps)
+      // Lanes 12…15 read the next value (or the slack) and are never stored.
+      for x in 1..<(W - 1) { add(x) { load16($0 + 4 * (x - 1)) } }
+      add(W - 1, lastTaps)
     }
   }
-  for lane in 0..<12 {
-    dWeight[lane] += t0[lane]
-    dWeight[12 + lane] += t1[lane]
-    dWeight[24 + lane] += t2[lane]
-  }
-  if let dBias { store4(load4(dBias) + tb, dBias) }
+  a.addTo(first.dWeight, dBias: first.dBias)
+  if paired { b.addTo(second.dWeight, dBias: second.dBias) }
 }

@@ -58,24 +58,24 @@ func conv2dBackward(
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
   inputSplat: UnsafePointer<Float>?, dOutPlanarSplat: UnsafePointer<Float>?,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int
+  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
 ) {
   switch kernels {
   case .portable:
     conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   case .vector:
     TrainingCoreVector.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   case .vector512:
     TrainingCoreVector512.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   }
 }
 
@@ -131,21 +131,22 @@ func batchNormReluBackward(
   _ kernels: KernelSet, dInput: UnsafeMutablePointer<Float>,
   dGamma: UnsafeMutablePointer<Float>, dBeta: UnsafeMutablePointer<Float>,
   dRelu: UnsafePointer<Float>, normed: UnsafePointer<Float>, xhat: UnsafePointer<Float>,
-  rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int, C: Int
+  rstd: UnsafePointer<Float>, gamma: UnsafePointer<Float>, N: Int, C: Int,
+  second: BatchNormReluGradients?
 ) {
   switch kernels {
   case .portable:
     batchNormReluBackward(
       dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
-      rstd: rstd, gamma: gamma, N: N, C: C)
+      rstd: rstd, gamma: gamma, N: N, C: C, second: second)
   case .vector:
     TrainingCoreVector.batchNormReluBackward(
       dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
-      rstd: rstd, gamma: gamma, N: N, C: C)
+      rstd: rstd, gamma: gamma, N: N, C: C, second: second)
   case .vector512:
     TrainingCoreVector512.batchNormReluBackward(
       dInput: dInput, dGamma: dGamma, dBeta: dBeta, dRelu: dRelu, normed: normed, xhat: xhat,
-      rstd: rstd, gamma: gamma, N: N, C: C)
+      rstd: rstd, gamma: gamma, N: N, C: C, second: second)
   }
 }
 

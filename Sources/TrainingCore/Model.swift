@@ -251,50 +251,76 @@ func modelForward(
 }
 
 /// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
+/// `second`, if given, is another loss's backward pass (its own dLogits, gradient buffers and
+/// dParams) on the same forward pass, run beside the first kernel by kernel: the kernels that
+/// take two losses at once interleave their independent sums, and the bits are those of two
+/// separate passes.
 func modelBackward(
   dParams: UnsafeMutablePointer<Float>, grads: ActivationGradients, params: UnsafePointer<Float>,
-  layout: ModelLayout, acts: Activations, kernels: KernelSet = .best
+  layout: ModelLayout, acts: Activations, kernels: KernelSet = .best,
+  second: (dParams: UnsafeMutablePointer<Float>, grads: ActivationGradients)? = nil
 ) {
   let F = layout.filters
   let last = layout.layers - 1
+  let losses = [(dParams, grads)] + (second.map { [($0.dParams, $0.grads)] } ?? [])
+  /// The output conv's operands for a loss.
+  func outputConv(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
+    (
+      layout.layers > 0 ? g.dRelu[last] : nil, d + layout.outputKernel, d + layout.outputBias,
+      UnsafePointer(g.dLogits), nil
+    )
+  }
+  let out = outputConv(dParams, grads)
   conv2dBackward(
-    kernels, dInput: layout.layers > 0 ? grads.dRelu[last] : nil,
-    dWeight: dParams + layout.outputKernel, dBias: dParams + layout.outputBias,
-    dOut: grads.dLogits, input: layout.layers > 0 ? acts.relu[last] : acts.input,
-    inputSplat: nil, dOutPlanarSplat: nil, weight: params + layout.outputKernel,
-    scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1
-  )
+    kernels, dInput: out.dInput, dWeight: out.dWeight, dBias: out.dBias, dOut: out.dOut,
+    input: layout.layers > 0 ? acts.relu[last] : acts.input, inputSplat: nil,
+    dOutPlanarSplat: nil, weight: params + layout.outputKernel, scratch: grads.scratch, B: acts.B,
+    H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1,
+    second: second.map { outputConv($0.dParams, $0.grads) })
   for l in stride(from: last, through: 0, by: -1) {
     let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
     if layout.batchNorm && F % 4 == 0 {
+      func operands(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients)
+        -> BatchNormReluGradients
+      {
+        (g.dConv[l], d + layout.gamma[l], d + layout.beta[l], UnsafePointer(g.dRelu[l]))
+      }
+      let a = operands(dParams, grads)
       batchNormReluBackward(
-        kernels, dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l],
-        dBeta: dParams + layout.beta[l],
-        dRelu: grads.dRelu[l], normed: acts.normed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
-        gamma: params + layout.gamma[l], N: acts.N, C: F)
+        kernels, dInput: a.dInput, dGamma: a.dGamma, dBeta: a.dBeta, dRelu: a.dRelu,
+        normed: acts.normed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
+        gamma: params + layout.gamma[l], N: acts.N, C: F,
+        second: second.map { operands($0.dParams, $0.grads) })
     } else {
-      reluBackward(
-        dInput: grads.dNormed[l], dOut: grads.dRelu[l], input: preActivation, count: acts.N * F)
+      for (d, g) in losses {
+        reluBackward(
+          dInput: g.dNormed[l], dOut: g.dRelu[l], input: preActivation, count: acts.N * F)
+        if layout.batchNorm {
+          batchNormBackward(
+            dInput: g.dConv[l], dGamma: d + layout.gamma[l], dBeta: d + layout.beta[l],
+            dOut: g.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
+            gamma: params + layout.gamma[l], N: acts.N, C: F)
+        }
+      }
     }
-    if layout.batchNorm && F % 4 != 0 {
-      batchNormBackward(
-        dInput: grads.dConv[l], dGamma: dParams + layout.gamma[l], dBeta: dParams + layout.beta[l],
-        dOut: grads.dNormed[l], xhat: acts.xhat[l], rstd: acts.rstd[l],
-        gamma: params + layout.gamma[l], N: acts.N, C: F)
+    // dConv's planar splat, for the wide input gradient of the layers above the first.
+    func operands(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
+      let planar = g.dConvPlanarSplat[l]
+      if let planar { planarSplatFour(out: planar, x: g.dConv[l], N: acts.N, C: F) }
+      return (
+        l > 0 ? g.dRelu[l - 1] : nil, d + layout.kernel[l],
+        layout.batchNorm ? nil : d + layout.bias[l], UnsafePointer(g.dConv[l]),
+        planar.map { UnsafePointer($0) }
+      )
     }
-    var dOutPlanar: UnsafePointer<Float>? = nil
-    if l > 0, let buffer = grads.dConvPlanarSplat[l] {
-      planarSplatFour(out: buffer, x: grads.dConv[l], N: acts.N, C: F)
-      dOutPlanar = UnsafePointer(buffer)
-    }
+    let a = operands(dParams, grads)
     conv2dBackward(
-      kernels, dInput: l > 0 ? grads.dRelu[l - 1] : nil, dWeight: dParams + layout.kernel[l],
-      dBias: layout.batchNorm ? nil : dParams + layout.bias[l], dOut: grads.dConv[l],
+      kernels, dInput: a.dInput, dWeight: a.dWeight, dBias: a.dBias, dOut: a.dOut,
       input: l > 0 ? acts.relu[l - 1] : acts.input,
-      inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil, dOutPlanarSplat: dOutPlanar,
-      weight: params + layout.kernel[l],
+      inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil,
+      dOutPlanarSplat: a.dOutPlanarSplat, weight: params + layout.kernel[l],
       scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
-      Cout: F, K: 3)
+      Cout: F, K: 3, second: second.map { operands($0.dParams, $0.grads) })
   }
 }
 

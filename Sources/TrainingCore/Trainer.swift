@@ -32,7 +32,9 @@ public final class Trainer {
   /// Batch norm's moving averages per conv layer (F each); empty without batch norm.
   let moving: MovingStatistics
   let train: Activations
-  private let trainGrads: ActivationGradients
+  /// The activation gradients of the two losses a backward pass runs side by side (the second
+  /// only when more than one loss is backpropagated).
+  private let trainGrads: [ActivationGradients]
   private let eval: Activations?
   private var batchStream: Xoshiro256StarStar
   /// Losses and gradient norms of the current step, indexed by `Loss.index`.
@@ -68,7 +70,10 @@ public final class Trainer {
     self.moving = moving
     let size = config.imageSize
     train = Activations(layout: layout, B: config.batchSize, H: size, W: size)
-    trainGrads = ActivationGradients(layout: layout, N: train.N)
+    let N = train.N
+    trainGrads = (0..<min(backpropagated.count, 2)).map { [layout] _ in
+      ActivationGradients(layout: layout, N: N)
+    }
     eval =
       config.evalImages > 0
       ? Activations(layout: layout, B: config.evalImages, H: size, W: size, backward: false) : nil
@@ -109,20 +114,24 @@ public final class Trainer {
     let diceSums =
       backpropagated.contains { $0 != .cce }
       ? DiceSums(probs: train.probs, labels: train.labels, N: train.N) : nil
-    for loss in backpropagated {
-      trainGrads.clearAccumulated()
-      lossValues[loss.index] = lossForwardBackward(
-        loss, dProbs: trainGrads.dProbs, probs: train.probs, labels: train.labels, N: train.N,
-        sums: diceSums, kernels: kernels)
-      softmaxBackward(
-        kernels, dLogits: trainGrads.dLogits, dProbs: trainGrads.dProbs, probs: train.probs,
-        N: train.N,
-        C: 2)
-      let dParams = grads + loss.index * P
+    // Two losses at a time through the network (independent sums side by side, same bits).
+    for pairStart in stride(from: 0, to: backpropagated.count, by: 2) {
+      let pair = backpropagated[pairStart..<min(pairStart + 2, backpropagated.count)]
+      for (loss, g) in zip(pair, trainGrads) {
+        g.clearAccumulated()
+        lossValues[loss.index] = lossForwardBackward(
+          loss, dProbs: g.dProbs, probs: train.probs, labels: train.labels, N: train.N,
+          sums: diceSums, kernels: kernels)
+        softmaxBackward(
+          kernels, dLogits: g.dLogits, dProbs: g.dProbs, probs: train.probs, N: train.N, C: 2)
+      }
+      let first = pair[pairStart]
+      let second = pair.count == 2 ? pair[pairStart + 1] : nil
       modelBackward(
-        dParams: dParams, grads: trainGrads, params: params, layout: layout, acts: train,
-        kernels: kernels)
-      gradNorms[loss.index] = globalNorm(dParams, count: P)
+        dParams: grads + first.index * P, grads: trainGrads[0], params: params, layout: layout,
+        acts: train, kernels: kernels,
+        second: second.map { (grads + $0.index * P, trainGrads[1]) })
+      for loss in pair { gradNorms[loss.index] = globalNorm(grads + loss.index * P, count: P) }
     }
   }
 

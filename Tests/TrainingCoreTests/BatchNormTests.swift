@@ -172,3 +172,42 @@ func fusedReluBatchNormBackwardGivesTheTwoPassBits(_ channels: Int) {
   }
   #expect(fused.map(\.bitPattern) == twoPass.map(\.bitPattern))
 }
+
+@Test(arguments: [4, 8])
+func pairedReluBatchNormBackwardGivesTwoCallsBits(_ channels: Int) {
+  // 37 positions: nine blocks of four in wide lanes and one on its own (C = 4).
+  let N = 37
+  let C = channels
+  let dReluA = randomArray(N * C, seed: 66)
+  let dReluB = randomArray(N * C, seed: 67)
+  let normed = randomArray(N * C, seed: 68)
+  let xhat = randomArray(N * C, seed: 69)
+  let rstd = randomArray(C, seed: 70, lo: 0.5, hi: 2)
+  let gamma = randomArray(C, seed: 71)
+  /// dInput, dGamma, dBeta of one loss, laid end to end.
+  func single(_ dRelu: [Float]) -> [Float] {
+    var out = [Float](repeating: .nan, count: N * C + 2 * C)
+    for c in 0..<(2 * C) { out[N * C + c] = Float(c) }  // accumulated into
+    out.withUnsafeMutableBufferPointer {
+      batchNormReluBackward(
+        dInput: $0.start, dGamma: $0.start + N * C, dBeta: $0.start + N * C + C, dRelu: dRelu,
+        normed: normed, xhat: xhat, rstd: rstd, gamma: gamma, N: N, C: C)
+    }
+    return out
+  }
+  var a = [Float](repeating: .nan, count: N * C + 2 * C)
+  var b = a
+  for c in 0..<(2 * C) { (a[N * C + c], b[N * C + c]) = (Float(c), Float(c)) }
+  a.withUnsafeMutableBufferPointer { pa in
+    b.withUnsafeMutableBufferPointer { pb in
+      dReluB.withUnsafeBufferPointer { d in
+        batchNormReluBackward(
+          dInput: pa.start, dGamma: pa.start + N * C, dBeta: pa.start + N * C + C,
+          dRelu: dReluA, normed: normed, xhat: xhat, rstd: rstd, gamma: gamma, N: N, C: C,
+          second: (pb.start, pb.start + N * C, pb.start + N * C + C, d.start))
+      }
+    }
+  }
+  #expect(a.map(\.bitPattern) == single(dReluA).map(\.bitPattern))
+  #expect(b.map(\.bitPattern) == single(dReluB).map(\.bitPattern))
+}

@@ -224,3 +224,83 @@ extension Optional where Wrapped == [Float] {
     return self.withUnsafeBufferPointer { body($0.baseAddress) }
   }
 }
+
+/// The 1×1 output conv (Cin 4, Cout 2) and the wide kernels' shapes, for the paired gradients.
+private let pairedShapes =
+  [
+    ConvShape(B: 2, H: 3, W: 5, Cin: 4, Cout: 2, K: 1),
+    ConvShape(B: 1, H: 2, W: 3, Cin: 3, Cout: 2, K: 1),
+  ]
+  + wideShapes
+
+@Test(arguments: pairedShapes)
+private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 35)
+  let weight = randomArray(s.K * s.K * s.Cin * s.Cout, seed: 36)
+  let dOuts = [
+    randomArray(s.B * s.H * s.W * s.Cout, seed: 37),
+    randomArray(s.B * s.H * s.W * s.Cout, seed: 38),
+  ]
+  let N = s.B * s.H * s.W
+  var splat = [Float](repeating: .nan, count: 4 * input.count + 32)
+  splat.withUnsafeMutableBufferPointer {
+    splatFour(out: $0.start + 16, x: input, count: input.count)
+  }
+  let planars = dOuts.map { dOut in
+    var planar = [Float](repeating: .nan, count: 4 * dOut.count + 32)
+    planar.withUnsafeMutableBufferPointer {
+      planarSplatFour(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
+    }
+    return planar
+  }
+  /// Each loss's dInput, dWeight and dBias end to end; dWeight and dBias start non-zero.
+  func fresh() -> [Float] {
+    var g = [Float](repeating: .nan, count: input.count + weight.count + s.Cout)
+    for i in input.count..<g.count { g[i] = Float(i % 7) / 8 }
+    return g
+  }
+  var scratch = [Float](repeating: 0, count: weight.count)
+  /// One call of conv2dBackward: the first loss into `a`, the second (if `b`) into `b`.
+  func run(_ a: inout [Float], _ b: inout [Float]?, first: Int) {
+    let count = input.count
+    let Cout = s.Cout
+    splat.withUnsafeBufferPointer { sp in
+      planars[first].withUnsafeBufferPointer { pa in
+        planars[1].withUnsafeBufferPointer { pb in
+          scratch.withUnsafeMutableBufferPointer { sc in
+            a.withUnsafeMutableBufferPointer { ga in
+              func call(second: ConvGradients?) {
+                conv2dBackward(
+                  dInput: ga.start, dWeight: ga.start + count,
+                  dBias: ga.start + count + weight.count,
+                  dOut: dOuts[first], input: input, inputSplat: sp.start + 16,
+                  dOutPlanarSplat: pa.start + 16, weight: weight, scratch: sc.start, B: s.B,
+                  H: s.H, W: s.W, Cin: s.Cin, Cout: Cout, K: s.K, second: second)
+              }
+              guard b != nil else { return call(second: nil) }
+              b!.withUnsafeMutableBufferPointer { gb in
+                dOuts[1].withUnsafeBufferPointer { d in
+                  call(
+                    second: (
+                      gb.start, gb.start + count, gb.start + count + weight.count, d.start,
+                      pb.start + 16
+                    ))
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  var pairedA = fresh()
+  var pairedB: [Float]? = fresh()
+  run(&pairedA, &pairedB, first: 0)
+  var none: [Float]? = nil
+  var singleA = fresh()
+  run(&singleA, &none, first: 0)
+  var singleB = fresh()
+  run(&singleB, &none, first: 1)
+  #expect(pairedA.map(\.bitPattern) == singleA.map(\.bitPattern))
+  #expect(pairedB?.map(\.bitPattern) == singleB.map(\.bitPattern))
+}

@@ -112,3 +112,44 @@ private func crossEntropyReference(_ probs: [Float], _ labels: [Float]) -> (Floa
     #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern))
   }
 }
+
+/// A Dice loss one value at a time, as the formula reads: the reference for the lane version.
+private func diceReference(_ loss: Loss, _ probs: [Float], _ labels: [Float]) -> (Float, [Float]) {
+  let channels = loss == .dice || loss == .diceSquare ? 0..<2 : 1..<2
+  let square = loss == .diceSquare || loss == .dicefgSquare
+  let eps = Double(lossEpsilon)
+  var d = [Float](repeating: 0, count: probs.count)
+  var ratioSum = 0.0
+  for c in channels {
+    var intersection = 0.0
+    var sumY = 0.0
+    var sumP = 0.0
+    for n in 0..<(probs.count / 2) {
+      let (y, p) = (Double(labels[2 * n + c]), Double(probs[2 * n + c]))
+      intersection += y * p
+      sumY += square ? y * y : y
+      sumP += square ? p * p : p
+    }
+    let numerator = 2 * intersection + eps
+    let denominator = sumY + sumP + eps
+    ratioSum += numerator / denominator
+    let count = Double(channels.count)
+    let a = Float(2 / denominator / count)
+    let b = Float(numerator / (denominator * denominator) / count)
+    for i in stride(from: c, to: probs.count, by: 2) {
+      d[i] += b * (square ? 2 * probs[i] : 1) - a * labels[i]
+    }
+  }
+  return (Float(1 - ratioSum / Double(channels.count)), d)
+}
+
+@Test(arguments: [Loss.dice, .diceSquare, .dicefg, .dicefgSquare])
+func diceLanesGiveTheReferenceBits(_ loss: Loss) {
+  // 23 positions: two blocks of eight in lanes and seven one at a time.
+  let y = oneHot((0..<23).map { $0 % 3 == 0 })
+  let probs = randomArray(46, seed: 47, lo: 0, hi: 1)
+  let (value, d) = evaluate(loss, probs, y)
+  let (referenceValue, referenceD) = diceReference(loss, probs, y)
+  #expect(value.bitPattern == referenceValue.bitPattern)
+  #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern))
+}
