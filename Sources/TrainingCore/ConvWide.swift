@@ -12,11 +12,35 @@ func tile4(_ v: SIMD4<Float>) -> SIMD16<Float> {
   return SIMD16(lowHalf: half, highHalf: half)
 }
 
+/// Channel c of four positions' four channels (lane 4j + c of v), each repeated four times: four
+/// consecutive positions of one channel's planar splat.
+@inline(__always)
+func channelSplat(_ v: SIMD16<Float>, _ c: Int) -> SIMD16<Float> {
+  let (a, b, d, e) = (v[c], v[4 + c], v[8 + c], v[12 + c])
+  return SIMD16(a, a, a, a, b, b, b, b, d, d, d, d, e, e, e, e)
+}
+
 /// out (C,N,4) = every value of x (N,C) repeated four times, channel-major ("planar"), so four
 /// consecutive positions of one channel are 16 consecutive Floats.
 package func planarSplatFour(
   out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, N: Int, C: Int
 ) {
+  if C == 4 {
+    // Four positions' four channels in one load, then one shuffle and store per channel.
+    var n = 0
+    while n + 4 <= N {
+      let v = load16(x + 4 * n)
+      store16(channelSplat(v, 0), out + 4 * n)
+      store16(channelSplat(v, 1), out + 4 * (N + n))
+      store16(channelSplat(v, 2), out + 4 * (2 * N + n))
+      store16(channelSplat(v, 3), out + 4 * (3 * N + n))
+      n += 4
+    }
+    for n in n..<N {
+      for c in 0..<4 { store4(SIMD4(repeating: x[4 * n + c]), out + 4 * (c * N + n)) }
+    }
+    return
+  }
   for c in 0..<C {
     let plane = out + 4 * c * N
     for n in 0..<N { store4(SIMD4(repeating: x[n * C + c]), plane + 4 * n) }

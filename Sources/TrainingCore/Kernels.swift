@@ -151,6 +151,17 @@ func batchNormReluBackward(
 }
 
 @inline(__always)
+func planarSplatFour(
+  _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, N: Int, C: Int
+) {
+  switch kernels {
+  case .portable: planarSplatFour(out: out, x: x, N: N, C: C)
+  case .vector: TrainingCoreVector.planarSplatFour(out: out, x: x, N: N, C: C)
+  case .vector512: TrainingCoreVector512.planarSplatFour(out: out, x: x, N: N, C: C)
+  }
+}
+
+@inline(__always)
 func reluForward(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, count: Int
 ) {

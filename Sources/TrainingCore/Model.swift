@@ -123,7 +123,7 @@ final class Activations {
     var perLayer = layout.batchNorm ? 4 * N * F + 3 * F : 2 * N * F
     perLayer += 4 * N * F + 32
     if backward { perLayer += 4 * N * F + 32 }
-    arena = FloatArena(capacity: 7 * N + layout.layers * perLayer)
+    arena = FloatArena(capacity: 7 * N + layout.layers * perLayer, slices: 4 + 9 * layout.layers)
     input = arena.take(N)
     labels = arena.take(2 * N)
     for l in 0..<layout.layers {
@@ -168,7 +168,8 @@ final class ActivationGradients {
     let count = 4 * N + layout.layers * perLayer
     let scratchCount = 9 * F * F
     let splatCount = max(layout.layers - 1, 0) * (4 * N * F + 32)
-    arena = FloatArena(capacity: count + scratchCount + splatCount)
+    arena = FloatArena(
+      capacity: count + scratchCount + splatCount, slices: 3 + 4 * layout.layers)
     scratch = arena.take(scratchCount)
     dProbs = arena.take(2 * N)
     dLogits = arena.take(2 * N)
@@ -217,7 +218,9 @@ func modelForward(
     if cin == 1 {
       if wide || splats { splatFour(out: acts.inputPlanarSplat[l], x: layerInput, count: acts.N) }
     } else {
-      if wide { planarSplatFour(out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin) }
+      if wide {
+        planarSplatFour(kernels, out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
+      }
       if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     }
     let planar = wide ? UnsafePointer(acts.inputPlanarSplat[l]) : nil
@@ -306,7 +309,7 @@ func modelBackward(
     // dConv's planar splat, for the wide input gradient of the layers above the first.
     func operands(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
       let planar = g.dConvPlanarSplat[l]
-      if let planar { planarSplatFour(out: planar, x: g.dConv[l], N: acts.N, C: F) }
+      if let planar { planarSplatFour(kernels, out: planar, x: g.dConv[l], N: acts.N, C: F) }
       return (
         l > 0 ? g.dRelu[l - 1] : nil, d + layout.kernel[l],
         layout.batchNorm ? nil : d + layout.bias[l], UnsafePointer(g.dConv[l]),

@@ -55,7 +55,8 @@ public final class Trainer {
     backpropagated = Loss.allCases.filter { config.track.contains($0) || $0 == config.loss }
     let P = layout.parameterCount
     let movingCount = config.batchNorm ? 2 * layout.layers * layout.filters : 0
-    arena = FloatArena(capacity: 8 * P + movingCount)
+    arena = FloatArena(
+      capacity: 8 * P + movingCount, slices: 4 + movingCount / max(layout.filters, 1))
     params = arena.take(P)
     grads = arena.take(5 * P)
     adamM = arena.take(P)

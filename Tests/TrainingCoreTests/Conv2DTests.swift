@@ -304,3 +304,28 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
   #expect(pairedA.map(\.bitPattern) == singleA.map(\.bitPattern))
   #expect(pairedB?.map(\.bitPattern) == singleB.map(\.bitPattern))
 }
+
+@Test(arguments: [1, 3, 4, 5])
+func planarSplatRepeatsEachValueFourTimesChannelMajor(_ C: Int) {
+  // 11 positions: two blocks of four in lanes (C = 4) and three one at a time.
+  let N = 11
+  let x = randomArray(N * C, seed: 39)
+  for kernels in KernelSet.available {
+    var out = [Float](repeating: .nan, count: 4 * N * C)
+    out.withUnsafeMutableBufferPointer {
+      planarSplatFour(kernels, out: $0.start, x: x, N: N, C: C)
+    }
+    let expected = (0..<C).flatMap { c in
+      (0..<N).flatMap { n in [Float](repeating: x[n * C + c], count: 4) }
+    }
+    #expect(out == expected, "\(kernels)")
+  }
+}
+
+@Test func arenaSlicesStartOnCacheLines() {
+  let arena = FloatArena(capacity: 3 + 5 + 40, slices: 4)
+  for count in [3, 5, 1] {
+    #expect(Int(bitPattern: arena.take(count)) % 64 == 0)
+  }
+  #expect(Int(bitPattern: arena.takeWithSlack(8) - 16) % 64 == 0)
+}
