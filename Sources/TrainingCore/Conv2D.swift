@@ -735,7 +735,24 @@ private func conv1x1InputGradientTwoToFour(
 ) {
   let w0 = SIMD4(weight[0], weight[2], weight[4], weight[6])
   let w1 = SIMD4(weight[1], weight[3], weight[5], weight[7])
-  for n in 0..<N {
+  // Four positions at a time: dOut's pairs spread to four lanes each, the same sums per lane.
+  let (w016, w116) = (tile4(w0), tile4(w1))
+  var start = 0
+  while start + 4 <= N {
+    let d = load8(dOut + 2 * start)
+    let d0 = SIMD16(
+      d[0], d[0], d[0], d[0], d[2], d[2], d[2], d[2], d[4], d[4], d[4], d[4], d[6], d[6], d[6],
+      d[6])
+    let d1 = SIMD16(
+      d[1], d[1], d[1], d[1], d[3], d[3], d[3], d[3], d[5], d[5], d[5], d[5], d[7], d[7], d[7],
+      d[7])
+    var acc = SIMD16<Float>()
+    acc = acc + d0 * w016
+    acc = acc + d1 * w116
+    store16(SIMD16<Float>() + acc, dInput + 4 * start)
+    start += 4
+  }
+  for n in start..<N {
     var acc = SIMD4<Float>()
     acc = acc + SIMD4(repeating: dOut[2 * n]) * w0
     acc = acc + SIMD4(repeating: dOut[2 * n + 1]) * w1

@@ -18,6 +18,7 @@ private let shapes = [
   ConvShape(B: 1, H: 7, W: 5, Cin: 3, Cout: 5, K: 3),
   ConvShape(B: 2, H: 4, W: 5, Cin: 8, Cout: 8, K: 3),
   ConvShape(B: 1, H: 3, W: 4, Cin: 4, Cout: 2, K: 1),
+  ConvShape(B: 1, H: 3, W: 5, Cin: 4, Cout: 2, K: 1),  // four positions in lanes, then three
   ConvShape(B: 2, H: 3, W: 11, Cin: 4, Cout: 8, K: 3),  // 4-wide groups plus remainders
   ConvShape(B: 2, H: 3, W: 1, Cin: 1, Cout: 4, K: 3),  // a single column
   ConvShape(B: 1, H: 2, W: 2, Cin: 2, Cout: 8, K: 3),
