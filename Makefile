@@ -25,7 +25,7 @@ SET_ARGS = sets=(); IFS=';' read -ra parts <<< "$$SET"; \
 # no-op `make sweep` does not pay for SwiftPM's own up-to-date check.
 BUILD_INPUTS := Package.swift $(wildcard Package.resolved) $(shell find Sources -type f 2>/dev/null)
 
-.PHONY: help deps report-deps build build-debug sweep test e2e lint format bench bench-sweep rerun \
+.PHONY: help deps report-deps build build-debug sweep test e2e lint format bench bench-sweep bench-jax rerun \
         golden golden-check \
         determinism determinism-native slurm-test report clean report-check
 
@@ -42,6 +42,8 @@ help:
 	@echo "make bench         whole cells of every kind of the paper grid, one kind per core (~3 min on 2)"
 	@echo "make build NATIVE=1  vector kernels for this CPU in .build-native (same bytes)"
 	@echo "make bench-sweep   orchestration overhead and --jobs 2 speed-up"
+	@echo "make bench-jax     the reference cell against its JAX-jit version on one core, BN off and on"
+	@echo "                   [ROUNDS=3]; installs jax into .build/jax-venv (~90 MB from PyPI)"
 	@echo "make slurm-test    submit the smoke sweep to a local single-node Slurm (installs slurm-wlm),"
 	@echo "                   and measure --dynamic against static shards (scripts/slurm-balance.sh)"
 	@echo "make lint          swift format lint --strict"
@@ -96,6 +98,10 @@ bench: build
 
 bench-sweep: build
 	scripts/bench-sweep.sh $(RELEASE_BIN)
+
+# Not part of CI or make bench: it downloads jax and jaxlib from PyPI.
+bench-jax: build
+	scripts/bench-jax.sh $(RELEASE_BIN)
 
 rerun: build
 	@test -n "$(CELL)" || { echo "usage: make rerun CELL=<id or prefix> [RESULTS=<results root>]"; exit 2; }
