@@ -211,3 +211,25 @@ func crossEntropy(
     TrainingCoreVector512.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
   }
 }
+
+@inline(__always)
+func diceGradient(
+  _ kernels: KernelSet, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
+  labels: UnsafePointer<Float>, N: Int, a: SIMD16<Float>, b: SIMD16<Float>,
+  channels: SIMDMask<SIMD16<Int32>>, square: Bool
+) {
+  switch kernels {
+  case .portable:
+    diceGradient(
+      dProbs: dProbs, probs: probs, labels: labels, N: N, a: a, b: b, channels: channels,
+      square: square)
+  case .vector:
+    TrainingCoreVector.diceGradient(
+      dProbs: dProbs, probs: probs, labels: labels, N: N, a: a, b: b, channels: channels,
+      square: square)
+  case .vector512:
+    TrainingCoreVector512.diceGradient(
+      dProbs: dProbs, probs: probs, labels: labels, N: N, a: a, b: b, channels: channels,
+      square: square)
+  }
+}

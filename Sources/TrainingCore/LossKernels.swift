@@ -50,3 +50,25 @@ package func crossEntropy(
   }
   return Float(-sum / Double(N))
 }
+
+/// dProbs (N,2) += b·u′(p) − a·y in the lanes where `channels` is set (lane 2j + c is channel c
+/// of a position; u′(p) = 2p if `square`, else 1): the Dice losses' gradient, with their
+/// coefficients a and b per channel. Each element takes one update, so eight positions at a
+/// time write the bits of one at a time.
+package func diceGradient(
+  dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
+  N: Int, a: SIMD16<Float>, b: SIMD16<Float>, channels: SIMDMask<SIMD16<Int32>>, square: Bool
+) {
+  let one = SIMD16<Float>(repeating: 1)
+  var i = 0
+  while i + 16 <= 2 * N {
+    let du = square ? 2 * load16(probs + i) : one
+    let d = load16(dProbs + i)
+    store16(d.replacing(with: d + (b * du - a * load16(labels + i)), where: channels), dProbs + i)
+    i += 16
+  }
+  for i in i..<(2 * N) where channels[i % 2] {
+    let du: Float = square ? 2 * probs[i] : 1
+    dProbs[i] += b[i % 2] * du - a[i % 2] * labels[i]
+  }
+}

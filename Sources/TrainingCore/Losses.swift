@@ -46,14 +46,14 @@ func lossForwardBackward(
       dProbs: dProbs, probs: probs, labels: labels, N: N,
       channels: loss == .dice || loss == .diceSquare ? 0..<2 : 1..<2,
       square: loss == .diceSquare || loss == .dicefgSquare,
-      sums: sums ?? DiceSums(probs: probs, labels: labels, N: N))
+      sums: sums ?? DiceSums(probs: probs, labels: labels, N: N), kernels: kernels)
   }
 }
 
 /// 1 − mean over `channels` of (2Σ y·p + ε) / (Σ y^k + Σ p^k + ε), k = 2 if `square` else 1.
 func dice(
   dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
-  N: Int, channels: Range<Int>, square: Bool, sums: DiceSums
+  N: Int, channels: Range<Int>, square: Bool, sums: DiceSums, kernels: KernelSet = .best
 ) -> Float {
   let eps = Double(lossEpsilon)
   let count = Double(channels.count)
@@ -78,20 +78,9 @@ func dice(
       inChannels[lane] = true
     }
   }
-  // Each element takes one update, so eight positions at a time write the same bits.
-  let one = SIMD16<Float>(repeating: 1)
-  var i = 0
-  while i + 16 <= 2 * N {
-    let du = square ? 2 * load16(probs + i) : one
-    let d = load16(dProbs + i)
-    store16(
-      d.replacing(with: d + (bv * du - av * load16(labels + i)), where: inChannels), dProbs + i)
-    i += 16
-  }
-  for i in i..<(2 * N) where inChannels[i % 2] {
-    let du: Float = square ? 2 * probs[i] : 1
-    dProbs[i] += bv[i % 2] * du - av[i % 2] * labels[i]
-  }
+  diceGradient(
+    kernels, dProbs: dProbs, probs: probs, labels: labels, N: N, a: av, b: bv,
+    channels: inChannels, square: square)
   return Float(1 - ratioSum / count)
 }
 

@@ -95,3 +95,19 @@ private func modelGradientsMatchFiniteDifferences(_ c: Case) {
   #expect(params[36..<40].allSatisfy { $0 == 1 } && params[40..<44].allSatisfy { $0 == 0 })
   #expect(params[(layout.parameterCount - 2)...].allSatisfy { $0 == 0 })
 }
+
+@Test func pixelAccuracyCountsArgmaxMatchesWithTiesAndNaNPredictingBackground() {
+  // 21 positions: two blocks of eight in lanes and five one at a time.
+  var logits = randomArray(42, seed: 91)
+  logits[2] = logits[3]  // a tie predicts class 0
+  logits[5] = .nan  // so does a NaN
+  logits[40] = .nan
+  let labels = oneHot((0..<21).map { $0 % 3 != 0 })
+  var correct = 0
+  for n in 0..<21 {
+    let predicted = logits[2 * n + 1] > logits[2 * n] ? 1 : 0
+    if predicted == (labels[2 * n + 1] > 0.5 ? 1 : 0) { correct += 1 }
+  }
+  #expect(pixelAccuracy(logits: logits, labels: labels, N: 21) == Double(correct) / 21)
+  #expect(correct > 0 && correct < 21)
+}
