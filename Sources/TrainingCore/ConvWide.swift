@@ -74,152 +74,101 @@ func conv3x3WideRow(
   // The model's four channels as a constant, so the loop over them unrolls whole.
   if K == 4 {
     conv3x3WideRowSums(
-      out: o, planar: P, second: (o, P), paired: false, weights: w, start: start,
-      rowBase: rowBase, kyLo: kyLo, kyHi: kyHi, W: W, N: N, K: 4, direction: direction,
-      overCleared: overCleared)
+      out: o, planar: P, weights: w, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
+      W: W, N: N, K: 4, direction: direction, overCleared: overCleared)
   } else {
     conv3x3WideRowSums(
-      out: o, planar: P, second: (o, P), paired: false, weights: w, start: start,
-      rowBase: rowBase, kyLo: kyLo, kyHi: kyHi, W: W, N: N, K: K, direction: direction,
-      overCleared: overCleared)
+      out: o, planar: P, weights: w, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
+      W: W, N: N, K: K, direction: direction, overCleared: overCleared)
   }
-}
-
-/// `conv3x3WideRow` for two sources with the same weights and rows (two losses' input
-/// gradients, K = 4): `second` is the other loss's (out, planar). The two run in one pass, eight
-/// independent sums per lane group, for CPUs with the registers to hold them.
-@inline(__always)
-func conv3x3WideRowPair(
-  out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
-  second: (out: UnsafeMutablePointer<Float>, planar: UnsafePointer<Float>),
-  weights w: UnsafePointer<Float>, start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int,
-  W: Int, N: Int, direction: Int, overCleared: Bool
-) {
-  conv3x3WideRowSums(
-    out: o, planar: P, second: second, paired: true, weights: w, start: start, rowBase: rowBase,
-    kyLo: kyLo, kyHi: kyHi, W: W, N: N, K: 4, direction: direction, overCleared: overCleared)
 }
 
 @inline(__always)
 private func conv3x3WideRowSums(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
-  second: (out: UnsafeMutablePointer<Float>, planar: UnsafePointer<Float>), paired: Bool,
   weights w: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
   direction: Int, overCleared: Bool
 ) {
   let notFirst = lanesAfterTheFirstPosition
   let notLast = lanesBeforeTheLastPosition
-  let Q = second.planar
   var x0 = 0
   while x0 + 16 <= W {
     var a0 = start
     var a1 = start
     var a2 = start
     var a3 = start
-    var b0 = start
-    var b1 = start
-    var b2 = start
-    var b3 = start
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
         let dx = direction * (kx - 1)
-        let offset = 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
+        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
         let wk = w + (ky * 3 + kx) * K * 4
         if dx == -1 && x0 == 0 {
           for k in 0..<K {
             let t = tile4(load4(wk + 4 * k))
-            let p = P + offset + 4 * k * N
+            let p = src + 4 * k * N
             a0 = a0.replacing(with: a0 + load16(p) * t, where: notFirst)
             a1 = a1 + load16(p + 16) * t
             a2 = a2 + load16(p + 32) * t
             a3 = a3 + load16(p + 48) * t
-            if paired {
-              let q = Q + offset + 4 * k * N
-              b0 = b0.replacing(with: b0 + load16(q) * t, where: notFirst)
-              b1 = b1 + load16(q + 16) * t
-              b2 = b2 + load16(q + 32) * t
-              b3 = b3 + load16(q + 48) * t
-            }
           }
         } else if dx == 1 && x0 + 16 == W {
           for k in 0..<K {
             let t = tile4(load4(wk + 4 * k))
-            let p = P + offset + 4 * k * N
+            let p = src + 4 * k * N
             a0 = a0 + load16(p) * t
             a1 = a1 + load16(p + 16) * t
             a2 = a2 + load16(p + 32) * t
             a3 = a3.replacing(with: a3 + load16(p + 48) * t, where: notLast)
-            if paired {
-              let q = Q + offset + 4 * k * N
-              b0 = b0 + load16(q) * t
-              b1 = b1 + load16(q + 16) * t
-              b2 = b2 + load16(q + 32) * t
-              b3 = b3.replacing(with: b3 + load16(q + 48) * t, where: notLast)
-            }
           }
         } else {
           for k in 0..<K {
             let t = tile4(load4(wk + 4 * k))
-            let p = P + offset + 4 * k * N
+            let p = src + 4 * k * N
             a0 = a0 + load16(p) * t
             a1 = a1 + load16(p + 16) * t
             a2 = a2 + load16(p + 32) * t
             a3 = a3 + load16(p + 48) * t
-            if paired {
-              let q = Q + offset + 4 * k * N
-              b0 = b0 + load16(q) * t
-              b1 = b1 + load16(q + 16) * t
-              b2 = b2 + load16(q + 32) * t
-              b3 = b3 + load16(q + 48) * t
-            }
           }
         }
       }
     }
-    @inline(__always) func put(
-      _ d: UnsafeMutablePointer<Float>, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>,
-      _ v2: SIMD16<Float>, _ v3: SIMD16<Float>
-    ) {
+    let d = o + 4 * x0
+    if overCleared {
       let zero = SIMD16<Float>()
-      store16(overCleared ? zero + v0 : v0, d)
-      store16(overCleared ? zero + v1 : v1, d + 16)
-      store16(overCleared ? zero + v2 : v2, d + 32)
-      store16(overCleared ? zero + v3 : v3, d + 48)
+      store16(zero + a0, d)
+      store16(zero + a1, d + 16)
+      store16(zero + a2, d + 32)
+      store16(zero + a3, d + 48)
+    } else {
+      store16(a0, d)
+      store16(a1, d + 16)
+      store16(a2, d + 32)
+      store16(a3, d + 48)
     }
-    put(o + 4 * x0, a0, a1, a2, a3)
-    if paired { put(second.out + 4 * x0, b0, b1, b2, b3) }
     x0 += 16
   }
   while x0 + 4 <= W {
     var a = start
-    var b = start
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
         let dx = direction * (kx - 1)
-        let offset = 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
+        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
         let wk = w + (ky * 3 + kx) * K * 4
         let mask: SIMDMask<SIMD16<Int32>>? =
           dx == -1 && x0 == 0 ? notFirst : (dx == 1 && x0 + 4 == W ? notLast : nil)
         if let mask {
           for k in 0..<K {
-            let t = tile4(load4(wk + 4 * k))
-            a = a.replacing(with: a + load16(P + offset + 4 * k * N) * t, where: mask)
-            if paired {
-              b = b.replacing(with: b + load16(Q + offset + 4 * k * N) * t, where: mask)
-            }
+            a = a.replacing(
+              with: a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)), where: mask)
           }
         } else {
-          for k in 0..<K {
-            let t = tile4(load4(wk + 4 * k))
-            a = a + load16(P + offset + 4 * k * N) * t
-            if paired { b = b + load16(Q + offset + 4 * k * N) * t }
-          }
+          for k in 0..<K { a = a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)) }
         }
       }
     }
-    store16(overCleared ? SIMD16<Float>() + a : a, o + 4 * x0)
-    if paired { store16(overCleared ? SIMD16<Float>() + b : b, second.out + 4 * x0) }
+    let d = o + 4 * x0
+    store16(overCleared ? SIMD16<Float>() + a : a, d)
     x0 += 4
   }
 }
@@ -248,8 +197,8 @@ func conv3x3WeightGradientWide(
   }
 }
 
-/// One kernel row's sums of `conv3x3WeightGradientWide`: tN is tap kx = N (input column
-/// x − 1 + N), lane 4·ci + co; tb sums dOut over the pass's positions.
+/// Three tap sums and a bias sum. In `conv3x3WeightGradientWide`, one kernel row's: tN is tap
+/// kx = N (input column x − 1 + N), lane 4·ci + co; tb sums dOut over the pass's positions.
 private struct KernelRowSums {
   var t0 = SIMD16<Float>()
   var t1 = SIMD16<Float>()
@@ -274,6 +223,17 @@ private struct KernelRowSums {
     store16(load16(dw) + t0, dw)
     store16(load16(dw + 16) + t1, dw + 16)
     store16(load16(dw + 32) + t2, dw + 32)
+  }
+
+  /// For `conv3x3WeightGradientWideSingleChannel`, where tN is kernel row N (lanes 0…11: kx, co)
+  /// and tb sums every position: dWeight (3,3,1,4) and dBias += the sums.
+  func addRowsTo(_ dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) {
+    for lane in 0..<12 {
+      dWeight[lane] += t0[lane]
+      dWeight[12 + lane] += t1[lane]
+      dWeight[24 + lane] += t2[lane]
+    }
+    if let dBias { store4(load4(dBias) + tb, dBias) }
   }
 }
 
@@ -332,23 +292,6 @@ func conv3x3WeightGradientWideSingleChannel(
   }
 }
 
-/// The three kernel rows' sums of `conv3x3WeightGradientWideSingleChannel`, and dBias's.
-private struct KernelSums {
-  var t0 = SIMD16<Float>()
-  var t1 = SIMD16<Float>()
-  var t2 = SIMD16<Float>()
-  var tb = SIMD4<Float>()
-
-  func addTo(_ dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?) {
-    for lane in 0..<12 {
-      dWeight[lane] += t0[lane]
-      dWeight[12 + lane] += t1[lane]
-      dWeight[24 + lane] += t2[lane]
-    }
-    if let dBias { store4(load4(dBias) + tb, dBias) }
-  }
-}
-
 @inline(__always)
 private func conv3x3WeightGradientWideSingleChannel(
   _ first: KernelGradient, _ second: KernelGradient, paired: Bool, S: UnsafePointer<Float>,
@@ -367,8 +310,8 @@ private func conv3x3WeightGradientWideSingleChannel(
       lowHalf: SIMD8(lowHalf: load4(sRow + 4 * (W - 2)), highHalf: load4(sRow + 4 * (W - 1))),
       highHalf: SIMD8(lowHalf: none, highHalf: none))
   }
-  var a = KernelSums()
-  var b = KernelSums()
+  var a = KernelRowSums()
+  var b = KernelRowSums()
   for image in 0..<B {
     for y in 0..<H {
       let rowA = first.dOut + (image * H + y) * W * 4
@@ -405,6 +348,6 @@ private func conv3x3WeightGradientWideSingleChannel(
       add(W - 1, lastTaps)
     }
   }
-  a.addTo(first.dWeight, dBias: first.dBias)
-  if paired { b.addTo(second.dWeight, dBias: second.dBias) }
+  a.addRowsTo(first.dWeight, dBias: first.dBias)
+  if paired { b.addRowsTo(second.dWeight, dBias: second.dBias) }
 }
