@@ -40,7 +40,7 @@ import time
 from typing import NamedTuple, TypeVar
 
 # One thread: appended, so these come after whatever XLA_FLAGS already holds.
-ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+ONE_THREAD = "--xla_cpu_multi_thread_eigen=false"
 os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {ONE_THREAD}".strip()
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
