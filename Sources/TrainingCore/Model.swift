@@ -265,7 +265,6 @@ func modelBackward(
 ) {
   let F = layout.filters
   let last = layout.layers - 1
-  let losses = [(dParams, grads)] + (second.map { [($0.dParams, $0.grads)] } ?? [])
   /// The output conv's operands for a loss.
   func outputConv(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
     (
@@ -295,7 +294,7 @@ func modelBackward(
         gamma: params + layout.gamma[l], N: acts.N, C: F,
         second: second.map { operands($0.dParams, $0.grads) })
     } else {
-      for (d, g) in losses {
+      func reluAndBatchNorm(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) {
         reluBackward(
           dInput: g.dNormed[l], dOut: g.dRelu[l], input: preActivation, count: acts.N * F)
         if layout.batchNorm {
@@ -305,6 +304,8 @@ func modelBackward(
             gamma: params + layout.gamma[l], N: acts.N, C: F)
         }
       }
+      reluAndBatchNorm(dParams, grads)
+      if let second { reluAndBatchNorm(second.dParams, second.grads) }
     }
     // dConv's planar splat, for the wide input gradient of the layers above the first.
     func operands(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
