@@ -16,9 +16,9 @@ import TrainingCore
 /// Writes one cell's artifacts while it trains.
 ///
 /// Records are encoded, hashed (SHA-256 of the NDJSON bytes), gzipped and streamed into
-/// `cells/<id>.ndjson.gz.<pid>@<host>.tmp`. `finish` fsyncs and renames the step log into place and then
-/// writes the manifest atomically: the manifest is the commit point, so a cell whose manifest is
-/// missing is simply not done. `abandon` (or dropping an unfinished writer) removes the
+/// `cells/<id>.ndjson.gz.<pid>@<host>.tmp`. `finish` fsyncs the step log and writes the manifest
+/// under a temporary name, then renames the step log and the manifest into place, in that order:
+/// the manifest is the commit point, so a cell whose manifest is missing is simply not done. `abandon` (or dropping an unfinished writer) removes the
 /// temporary file.
 public final class CellWriter {
   private let directory: SweepDirectory
@@ -84,6 +84,7 @@ public final class CellWriter {
     guard !done else {
       throw .io(file: temporaryPath, operation: "finish a closed step log", reason: "closed")
     }
+    let manifest: CellManifest
     do throws(ArtifactsError) {
       try emit(try gzip.finish())
       guard fsync(fd) == 0 else {
@@ -94,21 +95,24 @@ public final class CellWriter {
       guard close(closing) == 0 else {
         throw ArtifactsError.io(file: temporaryPath, operation: "close", reason: errnoText())
       }
+      // Everything slow (the manifest's bytes and both fsyncs) happens before the first rename,
+      // so a kill between the two renames is as unlikely as it can be made. One that lands there
+      // leaves a step log without a manifest: the cell is not done, and `sweep run` redoes it.
+      manifest = makeManifest(status: status, stepsRun: stepsRun, run: run)
+      let staged = try StagedFile(
+        Array(manifest.json.prettyText.utf8), for: directory.cellManifest(id))
       let logPath = directory.cellLog(id)
       guard rename(temporaryPath, logPath) == 0 else {
         throw ArtifactsError.io(
           file: logPath, operation: "rename \(temporaryPath) to", reason: errnoText())
       }
       done = true
-      syncDirectory(directory.cells)
+      try staged.commit()
     } catch {
       abandon()
       throw error
     }
-    let manifest = makeManifest(status: status, stepsRun: stepsRun, run: run)
-    try writeAtomically(
-      Array(manifest.json.prettyText.utf8),
-      to: directory.cellManifest(id))
+    syncDirectory(directory.cells)
     return manifest
   }
 

@@ -82,29 +82,59 @@ func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, file: String) throws
 /// fsynced and renamed over `path`. Missing directories are created; the temporary file is
 /// removed on failure.
 public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ArtifactsError) {
-  let directory = directoryName(path)
-  try createDirectories(directory)
-  let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-  let temporary = "\(directory)/\(baseName(path)).\(getpid()).\(suffix).tmp"
-  let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-  guard fd >= 0 else { throw .io(file: temporary, operation: "create", reason: errnoText()) }
-  var closed = false
-  var renamed = false
-  defer {
-    if !closed { close(fd) }
-    if !renamed { unlink(temporary) }
+  let staged = try StagedFile(bytes, for: path)
+  try staged.commit()
+  syncDirectory(directoryName(path))
+}
+
+/// Bytes written and fsynced under a temporary name next to `path`, not yet renamed into
+/// place: `commit` is a single rename. Lets a writer that commits two files (a cell's step
+/// log, then its manifest) do every slow part first, so that only two renames lie between
+/// them. The temporary file is removed if the value is dropped uncommitted.
+final class StagedFile {
+  let path: String
+  let temporary: String
+  private var committed = false
+
+  init(_ bytes: [UInt8], for path: String) throws(ArtifactsError) {
+    let directory = directoryName(path)
+    try createDirectories(directory)
+    let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    let temporary = "\(directory)/\(baseName(path)).\(getpid()).\(suffix).tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .io(file: temporary, operation: "create", reason: errnoText()) }
+    var closed = false
+    var kept = false
+    defer {
+      if !closed { close(fd) }
+      if !kept { unlink(temporary) }
+    }
+    try bytes.withUnsafeBufferPointer { (buffer) throws(ArtifactsError) in
+      try writeAll(fd, UnsafeRawBufferPointer(buffer), file: temporary)
+    }
+    guard fsync(fd) == 0 else {
+      throw .io(file: temporary, operation: "fsync", reason: errnoText())
+    }
+    closed = true
+    guard close(fd) == 0 else {
+      throw .io(file: temporary, operation: "close", reason: errnoText())
+    }
+    kept = true
+    self.path = path
+    self.temporary = temporary
   }
-  try bytes.withUnsafeBufferPointer { (buffer) throws(ArtifactsError) in
-    try writeAll(fd, UnsafeRawBufferPointer(buffer), file: temporary)
+
+  /// Renames the temporary file over `path`. The directory is not synced: the caller does that.
+  func commit() throws(ArtifactsError) {
+    guard rename(temporary, path) == 0 else {
+      throw .io(file: path, operation: "rename \(temporary) to", reason: errnoText())
+    }
+    committed = true
   }
-  guard fsync(fd) == 0 else { throw .io(file: temporary, operation: "fsync", reason: errnoText()) }
-  closed = true
-  guard close(fd) == 0 else { throw .io(file: temporary, operation: "close", reason: errnoText()) }
-  guard rename(temporary, path) == 0 else {
-    throw .io(file: path, operation: "rename \(temporary) to", reason: errnoText())
+
+  deinit {
+    if !committed { unlink(temporary) }
   }
-  renamed = true
-  syncDirectory(directory)
 }
 
 /// Flushes a directory entry change (a rename) to disk; best effort.

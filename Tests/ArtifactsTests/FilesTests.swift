@@ -31,6 +31,22 @@ import Testing
     #expect(directory.files() == ["target"])
   }
 
+  @Test func aStagedFileIsInPlaceOnlyOnceCommitted() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.cleanup() }
+    let path = directory.path + "/file.txt"
+    do {
+      let staged = try StagedFile(Array("dropped\n".utf8), for: path)
+      #expect(directory.files() == [baseName(staged.temporary)])
+    }
+    #expect(directory.files().isEmpty)
+    let staged = try StagedFile(Array("kept\n".utf8), for: path)
+    #expect(!FileManager.default.fileExists(atPath: path))
+    try staged.commit()
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "kept\n")
+    #expect(directory.files() == ["file.txt"])
+  }
+
   @Test func sha256OfKnownInput() {
     #expect(
       sha256Hex(Array("abc".utf8))
