@@ -6,12 +6,12 @@
 
 /// out (B,H,W,Cout) = conv(input (B,H,W,Cin), weight (K,K,Cin,Cout)) + bias (Cout) if given.
 /// Output channels go four at a time in SIMD lanes when Cout is a multiple of 4; each lane sums
-/// in the same order as the scalar path. `planarSplat`, if given, is `planarSplatFour(input)`
-/// with 4 Floats of slack on either side: a 3×3 conv with Cout = 4 and W a multiple of 4 then
-/// runs whole rows in wide lanes (`conv3x3WideRow`).
+/// in the same order as the scalar path. `wide`, if given, is `planarCopy(input)` with slack on
+/// either side (`takeWithSlack`) and room for 144·Cin Floats: a 3×3 conv with Cout = 4 and W a
+/// multiple of 4 then runs whole rows in wide lanes (`conv3x3WideRow`).
 package func conv2dForward(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-  bias: UnsafePointer<Float>?, planarSplat: UnsafePointer<Float>? = nil, B: Int, H: Int, W: Int,
+  bias: UnsafePointer<Float>?, wide: WideOperands? = nil, B: Int, H: Int, W: Int,
   Cin: Int, Cout: Int, K: Int
 ) {
   if K == 1 && Cin == 4 && Cout == 2 {
@@ -19,13 +19,15 @@ package func conv2dForward(
     return
   }
   let pad = K / 2
-  if K == 3 && Cout == 4 && W % 4 == 0, let planarSplat {
-    let start = bias.map { tile4(load4($0)) } ?? SIMD16<Float>()
+  if K == 3 && Cout == 4 && W % 4 == 0, let wide {
+    let start = bias.map { repeatEach4(load4($0)) } ?? SIMD16<Float>()
+    repeatWeightsFour(out: wide.weights, w: weight, K: Cin)
     for b in 0..<B {
       for y in 0..<H {
         let row = (b * H + y) * W
         conv3x3WideRow(
-          out: out + 4 * row, planar: planarSplat, weights: weight, start: start, rowBase: row,
+          out: out + 4 * row, planar: wide.planar, weights: wide.weights, start: start,
+          rowBase: row,
           kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
           overCleared: false)
       }
@@ -124,19 +126,20 @@ package func conv2dForward(
 
 /// The gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout) and dBias
 /// (Cout) if given are accumulated; dInput (B,H,W,Cin), if given, is written as 0 + its sum (the
-/// bits of adding the sum to a cleared buffer), so it needs no clearing. `scratch` holds K·K·Cin·Cout Floats
-/// for the transposed kernel. Every sum runs over output positions in NHWC order (dWeight, dBias)
-/// or over taps (ky, kx) then co (dInput), and is added to its gradient once. `inputSplat`, if
-/// given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts instead of making
-/// them (same products, same order, same bits). `dOutPlanarSplat`, if given, is
-/// `planarSplatFour(dOut)` with slack as above: a 3×3 input gradient with Cin = 4 and W a
+/// bits of adding the sum to a cleared buffer), so it needs no clearing. `scratch` holds
+/// K·K·Cin·Cout Floats for the transposed kernel, and 16·K·K·Cout more for its repeated weights
+/// when `dOutPlanar` is given. Every sum runs over output positions in NHWC order (dWeight,
+/// dBias) or over taps (ky, kx) then co (dInput), and is added to its gradient once.
+/// `inputSplat`, if given, is `splatFour(input)`: the 3×3 kernel gradients then load broadcasts
+/// instead of making them (same products, same order, same bits). `dOutPlanar`, if given, is
+/// `planarCopy(dOut)` with slack on either side: a 3×3 input gradient with Cin = 4 and W a
 /// multiple of 4 then runs whole rows in wide lanes.
 /// One more loss's operands for `conv2dBackward`: its gradients in and out, on the same input
 /// and weights.
 package typealias ConvGradients = (
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
-  dOutPlanarSplat: UnsafePointer<Float>?
+  dOutPlanar: UnsafePointer<Float>?
 )
 
 /// `second`, if given, is a second loss's backward pass through the same layer: the kernel
@@ -145,7 +148,7 @@ package typealias ConvGradients = (
 package func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-  inputSplat: UnsafePointer<Float>? = nil, dOutPlanarSplat: UnsafePointer<Float>? = nil,
+  inputSplat: UnsafePointer<Float>? = nil, dOutPlanar: UnsafePointer<Float>? = nil,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
   Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
 ) {
@@ -174,12 +177,12 @@ package func conv2dBackward(
   }
   if let dInput {
     conv2dInputBackward(
-      dInput: dInput, dOut: dOut, dOutPlanarSplat: dOutPlanarSplat, weight: weight,
+      dInput: dInput, dOut: dOut, dOutPlanar: dOutPlanar, weight: weight,
       scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
   if let second, let dInput = second.dInput {
     conv2dInputBackward(
-      dInput: dInput, dOut: second.dOut, dOutPlanarSplat: second.dOutPlanarSplat,
+      dInput: dInput, dOut: second.dOut, dOutPlanar: second.dOutPlanar,
       weight: weight, scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
   }
 }
@@ -256,7 +259,7 @@ private func conv2dWeightBackward(
 /// dInput of `conv2dBackward` for one loss, written whole.
 private func conv2dInputBackward(
   dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
-  dOutPlanarSplat: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
+  dOutPlanar: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
   scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
 ) {
   let pad = K / 2
@@ -274,12 +277,14 @@ private func conv2dInputBackward(
       }
     }
   }
-  if K == 3 && Cin == 4 && W % 4 == 0, let dOutPlanarSplat {
+  if K == 3 && Cin == 4 && W % 4 == 0, let dOutPlanar {
+    let repeated = scratch + K * K * Cin * Cout
+    repeatWeightsFour(out: repeated, w: scratch, K: Cout)
     for b in 0..<B {
       for iy in 0..<H {
         let row = (b * H + iy) * W
         conv3x3WideRow(
-          out: dInput + 4 * row, planar: dOutPlanarSplat, weights: scratch, start: SIMD16(),
+          out: dInput + 4 * row, planar: dOutPlanar, weights: repeated, start: SIMD16(),
           rowBase: row, kyLo: max(0, iy + 2 - H), kyHi: min(3, iy + 2), W: W, N: B * H * W,
           K: Cout, direction: -1, overCleared: true)
       }

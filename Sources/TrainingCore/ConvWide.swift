@@ -12,73 +12,111 @@ func tile4(_ v: SIMD4<Float>) -> SIMD16<Float> {
   return SIMD16(lowHalf: half, highHalf: half)
 }
 
-/// Channel c of four positions' four channels (lane 4j + c of v), each repeated four times: four
-/// consecutive positions of one channel's planar splat.
+/// Each of v's four values repeated four times: lane 4c + j is v[c].
 @inline(__always)
-func channelSplat(_ v: SIMD16<Float>, _ c: Int) -> SIMD16<Float> {
-  let (a, b, d, e) = (v[c], v[4 + c], v[8 + c], v[12 + c])
-  return SIMD16(a, a, a, a, b, b, b, b, d, d, d, d, e, e, e, e)
+func repeatEach4(_ v: SIMD4<Float>) -> SIMD16<Float> {
+  let (a, b, c, d) = (v[0], v[1], v[2], v[3])
+  return SIMD16(a, a, a, a, b, b, b, b, c, c, c, c, d, d, d, d)
 }
 
-/// out (C,N,4) = every value of x (N,C) repeated four times, channel-major ("planar"), so four
-/// consecutive positions of one channel are 16 consecutive Floats.
-package func planarSplatFour(
+/// Lane 4j + c of the result is lane 4c + j of v: a 4×4 transpose, its own inverse.
+@inline(__always)
+func transpose4x4(_ v: SIMD16<Float>) -> SIMD16<Float> {
+  SIMD16(
+    v[0], v[4], v[8], v[12], v[1], v[5], v[9], v[13], v[2], v[6], v[10], v[14], v[3], v[7],
+    v[11], v[15])
+}
+
+/// out (C,N) = x (N,C) channel-major ("planar"), so consecutive positions of one channel are
+/// consecutive Floats.
+package func planarCopy(
   out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, N: Int, C: Int
 ) {
   if C == 4 {
-    // Four positions' four channels in one load, then one shuffle and store per channel.
+    // Sixteen positions' four channels in four loads, then one whole-line store per channel.
     var n = 0
+    while n + 16 <= N {
+      let v0 = load16(x + 4 * n)
+      let v1 = load16(x + 4 * n + 16)
+      let v2 = load16(x + 4 * n + 32)
+      let v3 = load16(x + 4 * n + 48)
+      for c in 0..<4 {
+        store16(
+          SIMD16(
+            v0[c], v0[4 + c], v0[8 + c], v0[12 + c], v1[c], v1[4 + c], v1[8 + c], v1[12 + c],
+            v2[c], v2[4 + c], v2[8 + c], v2[12 + c], v3[c], v3[4 + c], v3[8 + c], v3[12 + c]),
+          out + c * N + n)
+      }
+      n += 16
+    }
     while n + 4 <= N {
-      let v = load16(x + 4 * n)
-      store16(channelSplat(v, 0), out + 4 * n)
-      store16(channelSplat(v, 1), out + 4 * (N + n))
-      store16(channelSplat(v, 2), out + 4 * (2 * N + n))
-      store16(channelSplat(v, 3), out + 4 * (3 * N + n))
+      let t = transpose4x4(load16(x + 4 * n))
+      store4(t.lowHalf.lowHalf, out + n)
+      store4(t.lowHalf.highHalf, out + N + n)
+      store4(t.highHalf.lowHalf, out + 2 * N + n)
+      store4(t.highHalf.highHalf, out + 3 * N + n)
       n += 4
     }
     for n in n..<N {
-      for c in 0..<4 { store4(SIMD4(repeating: x[4 * n + c]), out + 4 * (c * N + n)) }
+      for c in 0..<4 { out[c * N + n] = x[4 * n + c] }
     }
     return
   }
   for c in 0..<C {
-    let plane = out + 4 * c * N
-    for n in 0..<N { store4(SIMD4(repeating: x[n * C + c]), plane + 4 * n) }
+    for n in 0..<N { out[c * N + n] = x[n * C + c] }
   }
 }
 
-/// The lanes of a 4-position group but its first position (lanes 0…3), and but its last (12…15).
-/// Made once: building a mask lane by lane costs more than the row it serves.
-private let lanesAfterTheFirstPosition =
-  SIMD16<Int32>(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1) .!= 0
-private let lanesBeforeTheLastPosition =
-  SIMD16<Int32>(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0) .!= 0
+/// The wide conv rows' operands: the source's planar copy (with slack) and room for the
+/// repeated weights (144·K Floats for K source channels).
+package typealias WideOperands = (
+  planar: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>
+)
 
-/// One row of a 3×3 conv with four lanes per position, from the planar splat P (K,N,4) of its
-/// source (with 4 Floats of slack before and after): out[x, c] = start[c] + Σ over taps (ky, kx),
-/// then k, of P[k, src(x)]·w[ky,kx,k,c], where `direction` 1 reads src = (y + ky − 1, x + kx − 1)
-/// (the forward pass, w the kernel) and −1 reads (y − ky + 1, x − kx + 1) (the input gradient, w
-/// the transposed kernel). Taps outside the rows [kyLo, kyHi) are skipped; a tap reading left of
-/// column 0 or right of column W − 1 is skipped per lane by a mask, so every lane sums exactly
-/// the reference's terms in the reference's order. Sixteen positions run at once (sixteen
-/// independent sums per lane group), then four. `overCleared` stores 0 + each sum (the bits the
-/// references get by adding it to a cleared gradient); otherwise the sums are stored. W is a
-/// multiple of 4.
+/// ws (9·K, 16) for `conv3x3WideRow` from w (9, K, 4), a 3×3 kernel with four output channels:
+/// row (tap, k) holds the tap's four weights from channel k, each repeated four times
+/// (`repeatEach4`), so that lane 4c + j multiplies by output channel c's weight.
+func repeatWeightsFour(out ws: UnsafeMutablePointer<Float>, w: UnsafePointer<Float>, K: Int) {
+  for r in 0..<(9 * K) { store16(repeatEach4(load4(w + 4 * r)), ws + 16 * r) }
+}
+
+/// The lanes of a 4-position group but its first position (j = 0), and but its last (j = 3),
+/// where lane 4c + j is output channel c of position j. Made once: building a mask lane by lane
+/// costs more than the row it serves.
+private let lanesAfterTheFirstPosition =
+  SIMD16<Int32>(0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1) .!= 0
+private let lanesBeforeTheLastPosition =
+  SIMD16<Int32>(1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0) .!= 0
+
+/// One row of a 3×3 conv with four output channels, from the planar copy P (K,N) of its source
+/// (with slack before and after) and the repeated weights ws (`repeatWeightsFour`):
+/// out[x, c] = start[c] + Σ over taps (ky, kx), then k, of P[k, src(x)]·w[ky,kx,k,c], where
+/// `direction` 1 reads src = (y + ky − 1, x + kx − 1) (the forward pass, w the kernel) and −1
+/// reads (y − ky + 1, x − kx + 1) (the input gradient, w the transposed kernel). Lane 4c + j sums
+/// output channel c of a group's position j: a tap loads four consecutive positions of channel k
+/// once, side by side four times, and multiplies them by the tap's weights repeated four times;
+/// a 4×4 transpose at the store puts each position's channels side by side (out is (N,4)).
+/// Taps outside the rows [kyLo, kyHi) are skipped; a tap reading left of column 0 or right of
+/// column W − 1 is skipped per lane by a mask, so every lane sums exactly the reference's terms in
+/// the reference's order. Sixteen positions run at once (sixteen independent sums per lane
+/// group), then four. `start` is `repeatEach4` of the start values. `overCleared` stores 0 + each
+/// sum (the bits the references get by adding it to a cleared gradient); otherwise the sums are
+/// stored. W is a multiple of 4.
 @inline(__always)
 func conv3x3WideRow(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
-  weights w: UnsafePointer<Float>,
+  weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
   direction: Int, overCleared: Bool
 ) {
   // The model's four channels as a constant, so the loop over them unrolls whole.
   if K == 4 {
     conv3x3WideRowSums(
-      out: o, planar: P, weights: w, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
+      out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
       W: W, N: N, K: 4, direction: direction, overCleared: overCleared)
   } else {
     conv3x3WideRowSums(
-      out: o, planar: P, weights: w, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
+      out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
       W: W, N: N, K: K, direction: direction, overCleared: overCleared)
   }
 }
@@ -86,7 +124,7 @@ func conv3x3WideRow(
 @inline(__always)
 private func conv3x3WideRowSums(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
-  weights w: UnsafePointer<Float>,
+  weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
   direction: Int, overCleared: Bool
 ) {
@@ -101,34 +139,34 @@ private func conv3x3WideRowSums(
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
         let dx = direction * (kx - 1)
-        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
-        let wk = w + (ky * 3 + kx) * K * 4
+        let src = P + rowBase + direction * (ky - 1) * W + x0 + dx
+        let wk = ws + (ky * 3 + kx) * K * 16
         if dx == -1 && x0 == 0 {
           for k in 0..<K {
-            let t = tile4(load4(wk + 4 * k))
-            let p = src + 4 * k * N
-            a0 = a0.replacing(with: a0 + load16(p) * t, where: notFirst)
-            a1 = a1 + load16(p + 16) * t
-            a2 = a2 + load16(p + 32) * t
-            a3 = a3 + load16(p + 48) * t
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0.replacing(with: a0 + tile4(load4(p)) * t, where: notFirst)
+            a1 = a1 + tile4(load4(p + 4)) * t
+            a2 = a2 + tile4(load4(p + 8)) * t
+            a3 = a3 + tile4(load4(p + 12)) * t
           }
         } else if dx == 1 && x0 + 16 == W {
           for k in 0..<K {
-            let t = tile4(load4(wk + 4 * k))
-            let p = src + 4 * k * N
-            a0 = a0 + load16(p) * t
-            a1 = a1 + load16(p + 16) * t
-            a2 = a2 + load16(p + 32) * t
-            a3 = a3.replacing(with: a3 + load16(p + 48) * t, where: notLast)
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0 + tile4(load4(p)) * t
+            a1 = a1 + tile4(load4(p + 4)) * t
+            a2 = a2 + tile4(load4(p + 8)) * t
+            a3 = a3.replacing(with: a3 + tile4(load4(p + 12)) * t, where: notLast)
           }
         } else {
           for k in 0..<K {
-            let t = tile4(load4(wk + 4 * k))
-            let p = src + 4 * k * N
-            a0 = a0 + load16(p) * t
-            a1 = a1 + load16(p + 16) * t
-            a2 = a2 + load16(p + 32) * t
-            a3 = a3 + load16(p + 48) * t
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0 + tile4(load4(p)) * t
+            a1 = a1 + tile4(load4(p + 4)) * t
+            a2 = a2 + tile4(load4(p + 8)) * t
+            a3 = a3 + tile4(load4(p + 12)) * t
           }
         }
       }
@@ -136,15 +174,15 @@ private func conv3x3WideRowSums(
     let d = o + 4 * x0
     if overCleared {
       let zero = SIMD16<Float>()
-      store16(zero + a0, d)
-      store16(zero + a1, d + 16)
-      store16(zero + a2, d + 32)
-      store16(zero + a3, d + 48)
+      store16(transpose4x4(zero + a0), d)
+      store16(transpose4x4(zero + a1), d + 16)
+      store16(transpose4x4(zero + a2), d + 32)
+      store16(transpose4x4(zero + a3), d + 48)
     } else {
-      store16(a0, d)
-      store16(a1, d + 16)
-      store16(a2, d + 32)
-      store16(a3, d + 48)
+      store16(transpose4x4(a0), d)
+      store16(transpose4x4(a1), d + 16)
+      store16(transpose4x4(a2), d + 32)
+      store16(transpose4x4(a3), d + 48)
     }
     x0 += 16
   }
@@ -153,22 +191,22 @@ private func conv3x3WideRowSums(
     for ky in kyLo..<kyHi {
       for kx in 0..<3 {
         let dx = direction * (kx - 1)
-        let src = P + 4 * (rowBase + direction * (ky - 1) * W + x0 + dx)
-        let wk = w + (ky * 3 + kx) * K * 4
+        let src = P + rowBase + direction * (ky - 1) * W + x0 + dx
+        let wk = ws + (ky * 3 + kx) * K * 16
         let mask: SIMDMask<SIMD16<Int32>>? =
           dx == -1 && x0 == 0 ? notFirst : (dx == 1 && x0 + 4 == W ? notLast : nil)
         if let mask {
           for k in 0..<K {
             a = a.replacing(
-              with: a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)), where: mask)
+              with: a + tile4(load4(src + k * N)) * load16(wk + 16 * k), where: mask)
           }
         } else {
-          for k in 0..<K { a = a + load16(src + 4 * k * N) * tile4(load4(wk + 4 * k)) }
+          for k in 0..<K { a = a + tile4(load4(src + k * N)) * load16(wk + 16 * k) }
         }
       }
     }
     let d = o + 4 * x0
-    store16(overCleared ? SIMD16<Float>() + a : a, d)
+    store16(transpose4x4(overCleared ? SIMD16<Float>() + a : a), d)
     x0 += 4
   }
 }

@@ -32,21 +32,21 @@ public enum KernelSet: String, CaseIterable, Sendable {
 @inline(__always)
 func conv2dForward(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
-  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, planarSplat: UnsafePointer<Float>?,
+  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, wide: WideOperands?,
   B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
 ) {
   switch kernels {
   case .portable:
     conv2dForward(
-      out: out, input: input, weight: weight, bias: bias, planarSplat: planarSplat, B: B, H: H,
+      out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
       W: W, Cin: Cin, Cout: Cout, K: K)
   case .vector:
     TrainingCoreVector.conv2dForward(
-      out: out, input: input, weight: weight, bias: bias, planarSplat: planarSplat, B: B, H: H,
+      out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
       W: W, Cin: Cin, Cout: Cout, K: K)
   case .vector512:
     TrainingCoreVector512.conv2dForward(
-      out: out, input: input, weight: weight, bias: bias, planarSplat: planarSplat, B: B, H: H,
+      out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
       W: W, Cin: Cin, Cout: Cout, K: K)
   }
 }
@@ -56,7 +56,7 @@ func conv2dForward(
 func conv2dBackward(
   _ kernels: KernelSet, dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
-  inputSplat: UnsafePointer<Float>?, dOutPlanarSplat: UnsafePointer<Float>?,
+  inputSplat: UnsafePointer<Float>?, dOutPlanar: UnsafePointer<Float>?,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
   Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
 ) {
@@ -64,17 +64,17 @@ func conv2dBackward(
   case .portable:
     conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
-      inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
+      inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
       B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   case .vector:
     TrainingCoreVector.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
-      inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
+      inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
       B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   case .vector512:
     TrainingCoreVector512.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
-      inputSplat: inputSplat, dOutPlanarSplat: dOutPlanarSplat, weight: weight, scratch: scratch,
+      inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
       B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
   }
 }
@@ -151,13 +151,13 @@ func batchNormReluBackward(
 }
 
 @inline(__always)
-func planarSplatFour(
+func planarCopy(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, N: Int, C: Int
 ) {
   switch kernels {
-  case .portable: planarSplatFour(out: out, x: x, N: N, C: C)
-  case .vector: TrainingCoreVector.planarSplatFour(out: out, x: x, N: N, C: C)
-  case .vector512: TrainingCoreVector512.planarSplatFour(out: out, x: x, N: N, C: C)
+  case .portable: planarCopy(out: out, x: x, N: N, C: C)
+  case .vector: TrainingCoreVector.planarCopy(out: out, x: x, N: N, C: C)
+  case .vector512: TrainingCoreVector512.planarCopy(out: out, x: x, N: N, C: C)
   }
 }
 

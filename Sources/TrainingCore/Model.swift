@@ -103,14 +103,16 @@ final class Activations {
   var relu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), layer output
   let logits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let probs: UnsafeMutablePointer<Float>  // (B,H,W,2)
-  /// Per conv layer, its input with every value repeated four times channel-major
-  /// (Cin,B,H,W,4), for the wide conv kernels, and the same in NHWC order (B,H,W,Cin,4) for the
-  /// kernel gradients (the first layer's, with Cin = 1, is the same buffer; empty when built
-  /// without `backward`). Both have slack on either side (`takeWithSlack`). Filled by the
-  /// forward pass and shared by every backward pass after it.
+  /// Per conv layer, its input channel-major (Cin,B,H,W), for the wide conv rows, and in NHWC
+  /// order with every value repeated four times (B,H,W,Cin,4), for the kernel gradients (empty
+  /// when built without `backward`). Both have slack on either side (`takeWithSlack`). Filled by
+  /// the forward pass and shared by every backward pass after it. The first layer's planar
+  /// input, with Cin = 1, is `input` itself.
   var inputSplat: [UnsafeMutablePointer<Float>] = []
-  var inputPlanarSplat: [UnsafeMutablePointer<Float>] = []
+  var inputPlanar: [UnsafeMutablePointer<Float>] = []
   var inputSplatReady = false
+  /// Room for a wide conv row's repeated weights (`repeatWeightsFour`, 144·F Floats).
+  let repeatedWeights: UnsafeMutablePointer<Float>
 
   /// Buffers for B images of H×W; `backward: false` (evaluation) leaves out what only the
   /// backward pass uses.
@@ -121,16 +123,17 @@ final class Activations {
     N = B * H * W
     let F = layout.filters
     var perLayer = layout.batchNorm ? 4 * N * F + 3 * F : 2 * N * F
-    perLayer += 4 * N * F + 32
+    perLayer += N * F + 32
     if backward { perLayer += 4 * N * F + 32 }
-    arena = FloatArena(capacity: 7 * N + layout.layers * perLayer, slices: 4 + 9 * layout.layers)
-    input = arena.take(N)
+    arena = FloatArena(
+      capacity: 7 * N + 32 + 144 * F + layout.layers * perLayer, slices: 5 + 9 * layout.layers)
+    input = arena.takeWithSlack(N)
     labels = arena.take(2 * N)
+    repeatedWeights = arena.take(144 * F)
     for l in 0..<layout.layers {
       let cin = layout.inputChannels(l)
-      let planar = arena.takeWithSlack(4 * N * cin)
-      inputPlanarSplat.append(planar)
-      if backward { inputSplat.append(cin == 1 ? planar : arena.takeWithSlack(4 * N * cin)) }
+      inputPlanar.append(l == 0 && cin == 1 ? input : arena.takeWithSlack(N * cin))
+      if backward { inputSplat.append(arena.takeWithSlack(4 * N * cin)) }
       conv.append(arena.take(N * F))
       if layout.batchNorm {
         xhat.append(arena.take(N * F))
@@ -156,20 +159,21 @@ final class ActivationGradients {
   var dRelu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d layer output
   var dNormed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d ReLU input
   var dConv: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d conv output
-  /// Per layer, dConv channel-major with every value repeated four times (F,B,H,W,4), for the
-  /// wide input-gradient kernel; layers above the first only.
-  var dConvPlanarSplat: [UnsafeMutablePointer<Float>?] = []
-  let scratch: UnsafeMutablePointer<Float>  // (3,3,F,F) transposed kernel for conv backward
+  /// Per layer, dConv channel-major (F,B,H,W) with slack, for the wide input-gradient rows;
+  /// layers above the first only.
+  var dConvPlanar: [UnsafeMutablePointer<Float>?] = []
+  /// For conv backward: the (3,3,F,F) transposed kernel, then its repeated weights (144·F).
+  let scratch: UnsafeMutablePointer<Float>
 
   init(layout: ModelLayout, N: Int) {
     let F = layout.filters
     let perLayer = (layout.batchNorm ? 3 : 2) * N * F
     self.N = N
     let count = 4 * N + layout.layers * perLayer
-    let scratchCount = 9 * F * F
-    let splatCount = max(layout.layers - 1, 0) * (4 * N * F + 32)
+    let scratchCount = 9 * F * F + 144 * F
+    let planarCount = max(layout.layers - 1, 0) * (N * F + 32)
     arena = FloatArena(
-      capacity: count + scratchCount + splatCount, slices: 3 + 4 * layout.layers)
+      capacity: count + scratchCount + planarCount, slices: 3 + 4 * layout.layers)
     scratch = arena.take(scratchCount)
     dProbs = arena.take(2 * N)
     dLogits = arena.take(2 * N)
@@ -180,7 +184,7 @@ final class ActivationGradients {
       dConv.append(layout.batchNorm ? arena.take(N * F) : dn)
     }
     for l in 0..<layout.layers {
-      dConvPlanarSplat.append(l > 0 ? arena.takeWithSlack(4 * N * F) : nil)
+      dConvPlanar.append(l > 0 ? arena.takeWithSlack(N * F) : nil)
     }
   }
 
@@ -210,23 +214,19 @@ func modelForward(
   acts.inputSplatReady = splats
   var layerInput = UnsafePointer(acts.input)
   // The wide conv rows take four output channels and rows of a multiple of four positions; the
-  // planar splat is made only for them.
+  // planar copy is made only for them.
   let wide = F == 4 && acts.W % 4 == 0
   for l in 0..<layout.layers {
     let cin = layout.inputChannels(l)
-    // With one input channel the planar splat is the splat: one buffer, filled once.
-    if cin == 1 {
-      if wide || splats { splatFour(out: acts.inputPlanarSplat[l], x: layerInput, count: acts.N) }
-    } else {
-      if wide {
-        planarSplatFour(kernels, out: acts.inputPlanarSplat[l], x: layerInput, N: acts.N, C: cin)
-      }
-      if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
+    // The first layer's one input channel is already planar: `inputPlanar[0]` is `input`.
+    if wide && !(l == 0 && cin == 1) {
+      planarCopy(kernels, out: acts.inputPlanar[l], x: layerInput, N: acts.N, C: cin)
     }
-    let planar = wide ? UnsafePointer(acts.inputPlanarSplat[l]) : nil
+    if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
+    let operands = wide ? (UnsafePointer(acts.inputPlanar[l]), acts.repeatedWeights) : nil
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
-      bias: layout.batchNorm ? nil : params + layout.bias[l], planarSplat: planar,
+      bias: layout.batchNorm ? nil : params + layout.bias[l], wide: operands,
       B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3)
     var preActivation = UnsafePointer(acts.conv[l])
     if layout.batchNorm, let moving {
@@ -247,7 +247,7 @@ func modelForward(
   }
   conv2dForward(
     kernels, out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
-    bias: params + layout.outputBias, planarSplat: nil, B: acts.B, H: acts.H, W: acts.W,
+    bias: params + layout.outputBias, wide: nil, B: acts.B, H: acts.H, W: acts.W,
     Cin: layout.lastChannels,
     Cout: 2, K: 1)
   softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
@@ -276,7 +276,7 @@ func modelBackward(
   conv2dBackward(
     kernels, dInput: out.dInput, dWeight: out.dWeight, dBias: out.dBias, dOut: out.dOut,
     input: layout.layers > 0 ? acts.relu[last] : acts.input, inputSplat: nil,
-    dOutPlanarSplat: nil, weight: params + layout.outputKernel, scratch: grads.scratch, B: acts.B,
+    dOutPlanar: nil, weight: params + layout.outputKernel, scratch: grads.scratch, B: acts.B,
     H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1,
     second: second.map { outputConv($0.dParams, $0.grads) })
   for l in stride(from: last, through: 0, by: -1) {
@@ -307,10 +307,10 @@ func modelBackward(
       reluAndBatchNorm(dParams, grads)
       if let second { reluAndBatchNorm(second.dParams, second.grads) }
     }
-    // dConv's planar splat, for the wide input gradient of the layers above the first.
+    // dConv's planar copy, for the wide input gradient of the layers above the first.
     func operands(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
-      let planar = g.dConvPlanarSplat[l]
-      if let planar { planarSplatFour(kernels, out: planar, x: g.dConv[l], N: acts.N, C: F) }
+      let planar = g.dConvPlanar[l]
+      if let planar { planarCopy(kernels, out: planar, x: g.dConv[l], N: acts.N, C: F) }
       return (
         l > 0 ? g.dRelu[l - 1] : nil, d + layout.kernel[l],
         layout.batchNorm ? nil : d + layout.bias[l], UnsafePointer(g.dConv[l]),
@@ -322,7 +322,7 @@ func modelBackward(
       kernels, dInput: a.dInput, dWeight: a.dWeight, dBias: a.dBias, dOut: a.dOut,
       input: l > 0 ? acts.relu[l - 1] : acts.input,
       inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil,
-      dOutPlanarSplat: a.dOutPlanarSplat, weight: params + layout.kernel[l],
+      dOutPlanar: a.dOutPlanar, weight: params + layout.kernel[l],
       scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
       Cout: F, K: 3, second: second.map { operands($0.dParams, $0.grads) })
   }

@@ -55,7 +55,7 @@ private func fastBackward(_ s: ConvShape, _ dOut: [Float], _ input: [Float], _ w
   var dInput = [Float](repeating: .nan, count: input.count)
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
-  var scratch = [Float](repeating: 0, count: weight.count)
+  var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
   dInput.withUnsafeMutableBufferPointer { di in
     dWeight.withUnsafeMutableBufferPointer { dw in
       dBias.withUnsafeMutableBufferPointer { db in
@@ -123,7 +123,7 @@ private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
   var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
-  var scratch = [Float](repeating: 0, count: weight.count)
+  var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
   dInput.withUnsafeMutableBufferPointer { di in
     dWeight.withUnsafeMutableBufferPointer { dw in
       dBias.withUnsafeMutableBufferPointer { db in
@@ -162,25 +162,29 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
   // NaN slack around the splats, as the trainer allocates them (`takeWithSlack`): the wide
   // kernels read (and must discard) values past either end of a row.
   var splat = [Float](repeating: .nan, count: 4 * input.count + 32)
-  var planar = [Float](repeating: .nan, count: 4 * input.count + 32)
-  var dOutPlanar = [Float](repeating: .nan, count: 4 * dOut.count + 32)
+  var planar = [Float](repeating: .nan, count: input.count + 32)
+  var dOutPlanar = [Float](repeating: .nan, count: dOut.count + 32)
+  var repeated = [Float](repeating: .nan, count: 144 * s.Cin)
   splat.withUnsafeMutableBufferPointer {
     splatFour(out: $0.start + 16, x: input, count: input.count)
   }
   planar.withUnsafeMutableBufferPointer {
-    planarSplatFour(out: $0.start + 16, x: input, N: N, C: s.Cin)
+    planarCopy(out: $0.start + 16, x: input, N: N, C: s.Cin)
   }
   dOutPlanar.withUnsafeMutableBufferPointer {
-    planarSplatFour(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
+    planarCopy(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
   }
   for b in [bias, nil] {
     var out = [Float](repeating: .nan, count: N * s.Cout)
     out.withUnsafeMutableBufferPointer { o in
       b.withOptionalPointer { bp in
         planar.withUnsafeBufferPointer { pl in
-          conv2dForward(
-            out: o.start, input: input, weight: weight, bias: bp, planarSplat: pl.start + 16,
-            B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+          repeated.withUnsafeMutableBufferPointer { rw in
+            conv2dForward(
+              out: o.start, input: input, weight: weight, bias: bp,
+              wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+              Cout: s.Cout, K: 3)
+          }
         }
       }
     }
@@ -193,7 +197,7 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
   var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
   var dBias = [Float](repeating: 0, count: s.Cout)
-  var scratch = [Float](repeating: 0, count: weight.count)
+  var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
   dInput.withUnsafeMutableBufferPointer { di in
     dWeight.withUnsafeMutableBufferPointer { dw in
       dBias.withUnsafeMutableBufferPointer { db in
@@ -202,7 +206,7 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
             dOutPlanar.withUnsafeBufferPointer { dp in
               conv2dBackward(
                 dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress, dOut: dOut,
-                input: input, inputSplat: sp.start + 16, dOutPlanarSplat: dp.start + 16,
+                input: input, inputSplat: sp.start + 16, dOutPlanar: dp.start + 16,
                 weight: weight, scratch: sc.start, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
                 Cout: s.Cout, K: 3)
             }
@@ -248,9 +252,9 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
     splatFour(out: $0.start + 16, x: input, count: input.count)
   }
   let planars = dOuts.map { dOut in
-    var planar = [Float](repeating: .nan, count: 4 * dOut.count + 32)
+    var planar = [Float](repeating: .nan, count: dOut.count + 32)
     planar.withUnsafeMutableBufferPointer {
-      planarSplatFour(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
+      planarCopy(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
     }
     return planar
   }
@@ -260,7 +264,7 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
     for i in input.count..<g.count { g[i] = Float(i % 7) / 8 }
     return g
   }
-  var scratch = [Float](repeating: 0, count: weight.count)
+  var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
   /// One call of conv2dBackward: the first loss into `a`, the second (if `b`) into `b`.
   func run(_ a: inout [Float], _ b: inout [Float]?, first: Int) {
     let count = input.count
@@ -275,7 +279,7 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
                   dInput: ga.start, dWeight: ga.start + count,
                   dBias: ga.start + count + weight.count,
                   dOut: dOuts[first], input: input, inputSplat: sp.start + 16,
-                  dOutPlanarSplat: pa.start + 16, weight: weight, scratch: sc.start, B: s.B,
+                  dOutPlanar: pa.start + 16, weight: weight, scratch: sc.start, B: s.B,
                   H: s.H, W: s.W, Cin: s.Cin, Cout: Cout, K: s.K, second: second)
               }
               guard b != nil else { return call(second: nil) }
@@ -307,19 +311,32 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
 }
 
 @Test(arguments: [1, 3, 4, 5])
-func planarSplatRepeatsEachValueFourTimesChannelMajor(_ C: Int) {
+func planarCopyIsChannelMajor(_ C: Int) {
   // 11 positions: two blocks of four in lanes (C = 4) and three one at a time.
   let N = 11
   let x = randomArray(N * C, seed: 39)
   for kernels in KernelSet.available {
-    var out = [Float](repeating: .nan, count: 4 * N * C)
+    var out = [Float](repeating: .nan, count: N * C)
     out.withUnsafeMutableBufferPointer {
-      planarSplatFour(kernels, out: $0.start, x: x, N: N, C: C)
+      planarCopy(kernels, out: $0.start, x: x, N: N, C: C)
     }
-    let expected = (0..<C).flatMap { c in
-      (0..<N).flatMap { n in [Float](repeating: x[n * C + c], count: 4) }
-    }
+    let expected = (0..<C).flatMap { c in (0..<N).map { n in x[n * C + c] } }
     #expect(out == expected, "\(kernels)")
+  }
+}
+
+@Test func repeatedWeightsAndTransposeMoveLanesAsDocumented() {
+  let v = SIMD16<Float>((0..<16).map(Float.init))
+  let t = transpose4x4(v)
+  for j in 0..<4 {
+    for c in 0..<4 { #expect(t[4 * j + c] == v[4 * c + j]) }
+  }
+  #expect(transpose4x4(t) == v)
+  let w = randomArray(9 * 3 * 4, seed: 40)
+  var ws = [Float](repeating: .nan, count: 144 * 3)
+  ws.withUnsafeMutableBufferPointer { repeatWeightsFour(out: $0.start, w: w, K: 3) }
+  for r in 0..<27 {
+    for lane in 0..<16 { #expect(ws[16 * r + lane] == w[4 * r + lane / 4]) }
   }
 }
 
