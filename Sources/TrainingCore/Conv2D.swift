@@ -144,13 +144,17 @@ package typealias ConvGradients = (
 
 /// `second`, if given, is a second loss's backward pass through the same layer: the kernel
 /// gradients with Cout = 4 then run both in one pass over the positions (twice the independent
-/// sums, each in its own order, so the same bits as two calls).
+/// sums, each in its own order, so the same bits as two calls). `dInputRelu`, if given, is the
+/// input of the ReLU below this layer (B,H,W,Cin): every dInput is then written as that ReLU's
+/// gradient, `reluBackward(dInput: …, dOut: dInput, input: dInputRelu)`, made as it is stored
+/// (the same expression on the same values, so the same bits as the separate pass).
 package func conv2dBackward(
   dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
   inputSplat: UnsafePointer<Float>? = nil, dOutPlanar: UnsafePointer<Float>? = nil,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
+  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil,
+  dInputRelu: UnsafePointer<Float>? = nil
 ) {
   // The kernel gradients, both losses' in one pass where a paired kernel exists.
   let paired = second.map { (dWeight: $0.dWeight, dBias: $0.dBias, dOut: $0.dOut) }
@@ -178,12 +182,13 @@ package func conv2dBackward(
   if let dInput {
     conv2dInputBackward(
       dInput: dInput, dOut: dOut, dOutPlanar: dOutPlanar, weight: weight,
-      scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+      scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, relu: dInputRelu)
   }
   if let second, let dInput = second.dInput {
     conv2dInputBackward(
       dInput: dInput, dOut: second.dOut, dOutPlanar: second.dOutPlanar,
-      weight: weight, scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K)
+      weight: weight, scratch: scratch, B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K,
+      relu: dInputRelu)
   }
 }
 
@@ -260,16 +265,32 @@ private func conv2dWeightBackward(
 private func conv2dInputBackward(
   dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
   dOutPlanar: UnsafePointer<Float>?, weight: UnsafePointer<Float>,
-  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int,
+  relu: UnsafePointer<Float>?
 ) {
-  let pad = K / 2
   if K == 1 && Cin == 4 && Cout == 2 {
-    conv1x1InputGradientTwoToFour(dInput: dInput, dOut: dOut, weight: weight, N: B * H * W)
+    conv1x1InputGradientTwoToFour(
+      dInput: dInput, dOut: dOut, weight: weight, N: B * H * W, relu: relu)
     return
   }
+  if K == 3 && Cin == 4 && W % 4 == 0, let dOutPlanar {
+    conv3x3InputGradientWide(
+      dInput: dInput, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch, B: B, H: H, W: W,
+      Cout: Cout, relu: relu)
+    return
+  }
+  conv2dInputGradientSums(
+    dInput: dInput, dOut: dOut, weight: weight, scratch: scratch, B: B, H: H, W: W, Cin: Cin,
+    Cout: Cout, K: K)
+  if let relu { reluBackward(dInput: dInput, dOut: dInput, input: relu, count: B * H * W * Cin) }
+}
 
-  // dInput[b,iy,ix,ci] = Σ_{ky,kx} Σ_co weight[ky,kx,ci,co] · dOut[b, iy−ky+pad, ix−kx+pad, co]
-  // scratch is the kernel transposed to (K,K,Cout,Cin), so input channels sit side by side.
+/// The kernel transposed to (K,K,Cout,Cin) into scratch, so input channels sit side by side.
+@inline(__always)
+private func transposeKernel(
+  _ weight: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>, K: Int, Cin: Int,
+  Cout: Int
+) {
   for k in 0..<(K * K) {
     for ci in 0..<Cin {
       for co in 0..<Cout {
@@ -277,20 +298,37 @@ private func conv2dInputBackward(
       }
     }
   }
-  if K == 3 && Cin == 4 && W % 4 == 0, let dOutPlanar {
-    let repeated = scratch + K * K * Cin * Cout
-    repeatWeightsFour(out: repeated, w: scratch, K: Cout)
-    for b in 0..<B {
-      for iy in 0..<H {
-        let row = (b * H + iy) * W
-        conv3x3WideRow(
-          out: dInput + 4 * row, planar: dOutPlanar, weights: repeated, start: SIMD16(),
-          rowBase: row, kyLo: max(0, iy + 2 - H), kyHi: min(3, iy + 2), W: W, N: B * H * W,
-          K: Cout, direction: -1, overCleared: true)
-      }
+}
+
+/// dInput of a 3×3 conv with Cin = 4 and W a multiple of 4, whole rows in wide lanes.
+private func conv3x3InputGradientWide(
+  dInput: UnsafeMutablePointer<Float>, dOutPlanar: UnsafePointer<Float>,
+  weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
+  Cout: Int, relu: UnsafePointer<Float>?
+) {
+  transposeKernel(weight, into: scratch, K: 3, Cin: 4, Cout: Cout)
+  let repeated = scratch + 9 * 4 * Cout
+  repeatWeightsFour(out: repeated, w: scratch, K: Cout)
+  for b in 0..<B {
+    for iy in 0..<H {
+      let row = (b * H + iy) * W
+      conv3x3WideRow(
+        out: dInput + 4 * row, planar: dOutPlanar, weights: repeated, start: SIMD16(),
+        rowBase: row, kyLo: max(0, iy + 2 - H), kyHi: min(3, iy + 2), W: W, N: B * H * W,
+        K: Cout, direction: -1, overCleared: true, relu: relu.map { $0 + 4 * row })
     }
-    return
   }
+}
+
+/// dInput of `conv2dBackward` by the SIMD4 and scalar paths, written whole.
+private func conv2dInputGradientSums(
+  dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+) {
+  let pad = K / 2
+
+  // dInput[b,iy,ix,ci] = Σ_{ky,kx} Σ_co weight[ky,kx,ci,co] · dOut[b, iy−ky+pad, ix−kx+pad, co]
+  transposeKernel(weight, into: scratch, K: K, Cin: Cin, Cout: Cout)
   for b in 0..<B {
     for iy in 0..<H {
       let kyLo = max(0, iy + pad - H + 1)
@@ -736,7 +774,7 @@ private func conv1x1WeightGradientFourToTwo(
 /// order from zero, as `conv2dBackward`.
 private func conv1x1InputGradientTwoToFour(
   dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-  N: Int
+  N: Int, relu: UnsafePointer<Float>?
 ) {
   let w0 = SIMD4(weight[0], weight[2], weight[4], weight[6])
   let w1 = SIMD4(weight[1], weight[3], weight[5], weight[7])
@@ -754,14 +792,17 @@ private func conv1x1InputGradientTwoToFour(
     var acc = SIMD16<Float>()
     acc = acc + d0 * w016
     acc = acc + d1 * w116
-    store16(SIMD16<Float>() + acc, dInput + 4 * start)
+    let g = SIMD16<Float>() + acc
+    let i = 4 * start
+    store16(relu.map { reluGradient(g, load16($0 + i)) } ?? g, dInput + i)
     start += 4
   }
   for n in start..<N {
     var acc = SIMD4<Float>()
     acc = acc + SIMD4(repeating: dOut[2 * n]) * w0
     acc = acc + SIMD4(repeating: dOut[2 * n + 1]) * w1
-    store4(SIMD4<Float>() + acc, dInput + 4 * n)
+    let g = SIMD4<Float>() + acc
+    store4(relu.map { reluGradient(g, load4($0 + 4 * n)) } ?? g, dInput + 4 * n)
   }
 }
 

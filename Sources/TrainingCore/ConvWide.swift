@@ -101,23 +101,24 @@ private let lanesBeforeTheLastPosition =
 /// the reference's order. Sixteen positions run at once (sixteen independent sums per lane
 /// group), then four. `start` is `repeatEach4` of the start values. `overCleared` stores 0 + each
 /// sum (the bits the references get by adding it to a cleared gradient); otherwise the sums are
-/// stored. W is a multiple of 4.
+/// stored. `relu`, if given, is the row of a ReLU's input (W,4) and each stored value v becomes
+/// `reluGradient(v, relu)`. W is a multiple of 4.
 @inline(__always)
 func conv3x3WideRow(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, overCleared: Bool
+  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil
 ) {
   // The model's four channels as a constant, so the loop over them unrolls whole.
   if K == 4 {
     conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
-      W: W, N: N, K: 4, direction: direction, overCleared: overCleared)
+      W: W, N: N, K: 4, direction: direction, overCleared: overCleared, relu: relu)
   } else {
     conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
-      W: W, N: N, K: K, direction: direction, overCleared: overCleared)
+      W: W, N: N, K: K, direction: direction, overCleared: overCleared, relu: relu)
   }
 }
 
@@ -126,7 +127,7 @@ private func conv3x3WideRowSums(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, overCleared: Bool
+  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil
 ) {
   let notFirst = lanesAfterTheFirstPosition
   let notLast = lanesBeforeTheLastPosition
@@ -172,17 +173,21 @@ private func conv3x3WideRowSums(
       }
     }
     let d = o + 4 * x0
-    if overCleared {
-      let zero = SIMD16<Float>()
-      store16(transpose4x4(zero + a0), d)
-      store16(transpose4x4(zero + a1), d + 16)
-      store16(transpose4x4(zero + a2), d + 32)
-      store16(transpose4x4(zero + a3), d + 48)
+    let zero = SIMD16<Float>()
+    let (v0, v1, v2, v3) =
+      overCleared
+      ? (zero + a0, zero + a1, zero + a2, zero + a3) : (a0, a1, a2, a3)
+    if let relu {
+      let r = relu + 4 * x0
+      store16(reluGradient(transpose4x4(v0), load16(r)), d)
+      store16(reluGradient(transpose4x4(v1), load16(r + 16)), d + 16)
+      store16(reluGradient(transpose4x4(v2), load16(r + 32)), d + 32)
+      store16(reluGradient(transpose4x4(v3), load16(r + 48)), d + 48)
     } else {
-      store16(transpose4x4(a0), d)
-      store16(transpose4x4(a1), d + 16)
-      store16(transpose4x4(a2), d + 32)
-      store16(transpose4x4(a3), d + 48)
+      store16(transpose4x4(v0), d)
+      store16(transpose4x4(v1), d + 16)
+      store16(transpose4x4(v2), d + 32)
+      store16(transpose4x4(v3), d + 48)
     }
     x0 += 16
   }
@@ -206,7 +211,8 @@ private func conv3x3WideRowSums(
       }
     }
     let d = o + 4 * x0
-    store16(transpose4x4(overCleared ? SIMD16<Float>() + a : a), d)
+    let v = transpose4x4(overCleared ? SIMD16<Float>() + a : a)
+    store16(relu.map { reluGradient(v, load16($0 + 4 * x0)) } ?? v, d)
     x0 += 4
   }
 }

@@ -58,24 +58,25 @@ func conv2dBackward(
   dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>, input: UnsafePointer<Float>,
   inputSplat: UnsafePointer<Float>?, dOutPlanar: UnsafePointer<Float>?,
   weight: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil
+  Cin: Int, Cout: Int, K: Int, second: ConvGradients? = nil,
+  dInputRelu: UnsafePointer<Float>? = nil
 ) {
   switch kernels {
   case .portable:
     conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second, dInputRelu: dInputRelu)
   case .vector:
     TrainingCoreVector.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second, dInputRelu: dInputRelu)
   case .vector512:
     TrainingCoreVector512.conv2dBackward(
       dInput: dInput, dWeight: dWeight, dBias: dBias, dOut: dOut, input: input,
       inputSplat: inputSplat, dOutPlanar: dOutPlanar, weight: weight, scratch: scratch,
-      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second)
+      B: B, H: H, W: W, Cin: Cin, Cout: Cout, K: K, second: second, dInputRelu: dInputRelu)
   }
 }
 
@@ -169,6 +170,20 @@ func reluForward(
   case .portable: reluForward(out: out, input: input, count: count)
   case .vector: TrainingCoreVector.reluForward(out: out, input: input, count: count)
   case .vector512: TrainingCoreVector512.reluForward(out: out, input: input, count: count)
+  }
+}
+
+@inline(__always)
+func reluBackward(
+  _ kernels: KernelSet, dInput: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>,
+  input: UnsafePointer<Float>, count: Int
+) {
+  switch kernels {
+  case .portable: reluBackward(dInput: dInput, dOut: dOut, input: input, count: count)
+  case .vector:
+    TrainingCoreVector.reluBackward(dInput: dInput, dOut: dOut, input: input, count: count)
+  case .vector512:
+    TrainingCoreVector512.reluBackward(dInput: dInput, dOut: dOut, input: input, count: count)
   }
 }
 

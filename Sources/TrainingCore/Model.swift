@@ -265,11 +265,18 @@ func modelBackward(
 ) {
   let F = layout.filters
   let last = layout.layers - 1
+  // Without batch norm, the conv above each ReLU writes the ReLU's gradient (dNormed, which is
+  // dConv) as it stores its input gradient, instead of dRelu and a separate pass.
+  let reluFused = !layout.batchNorm
+  /// Where a conv's input gradient goes for a loss: layer l's ReLU gradient or its dRelu.
+  func gradientBelow(_ g: ActivationGradients, _ l: Int) -> UnsafeMutablePointer<Float> {
+    reluFused ? g.dNormed[l] : g.dRelu[l]
+  }
   /// The output conv's operands for a loss.
   func outputConv(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) -> ConvGradients {
     (
-      layout.layers > 0 ? g.dRelu[last] : nil, d + layout.outputKernel, d + layout.outputBias,
-      UnsafePointer(g.dLogits), nil
+      layout.layers > 0 ? gradientBelow(g, last) : nil, d + layout.outputKernel,
+      d + layout.outputBias, UnsafePointer(g.dLogits), nil
     )
   }
   let out = outputConv(dParams, grads)
@@ -278,7 +285,8 @@ func modelBackward(
     input: layout.layers > 0 ? acts.relu[last] : acts.input, inputSplat: nil,
     dOutPlanar: nil, weight: params + layout.outputKernel, scratch: grads.scratch, B: acts.B,
     H: acts.H, W: acts.W, Cin: layout.lastChannels, Cout: 2, K: 1,
-    second: second.map { outputConv($0.dParams, $0.grads) })
+    second: second.map { outputConv($0.dParams, $0.grads) },
+    dInputRelu: reluFused && layout.layers > 0 ? UnsafePointer(acts.conv[last]) : nil)
   for l in stride(from: last, through: 0, by: -1) {
     let preActivation = layout.batchNorm ? acts.normed[l] : acts.conv[l]
     if layout.batchNorm && F % 4 == 0 {
@@ -295,8 +303,11 @@ func modelBackward(
         second: second.map { operands($0.dParams, $0.grads) })
     } else {
       func reluAndBatchNorm(_ d: UnsafeMutablePointer<Float>, _ g: ActivationGradients) {
-        reluBackward(
-          dInput: g.dNormed[l], dOut: g.dRelu[l], input: preActivation, count: acts.N * F)
+        if !reluFused {
+          reluBackward(
+            kernels, dInput: g.dNormed[l], dOut: g.dRelu[l], input: preActivation,
+            count: acts.N * F)
+        }
         if layout.batchNorm {
           batchNormBackward(
             dInput: g.dConv[l], dGamma: d + layout.gamma[l], dBeta: d + layout.beta[l],
@@ -312,7 +323,7 @@ func modelBackward(
       let planar = g.dConvPlanar[l]
       if let planar { planarCopy(kernels, out: planar, x: g.dConv[l], N: acts.N, C: F) }
       return (
-        l > 0 ? g.dRelu[l - 1] : nil, d + layout.kernel[l],
+        l > 0 ? gradientBelow(g, l - 1) : nil, d + layout.kernel[l],
         layout.batchNorm ? nil : d + layout.bias[l], UnsafePointer(g.dConv[l]),
         planar.map { UnsafePointer($0) }
       )
@@ -324,7 +335,8 @@ func modelBackward(
       inputSplat: acts.inputSplatReady ? acts.inputSplat[l] : nil,
       dOutPlanar: a.dOutPlanar, weight: params + layout.kernel[l],
       scratch: grads.scratch, B: acts.B, H: acts.H, W: acts.W, Cin: layout.inputChannels(l),
-      Cout: F, K: 3, second: second.map { operands($0.dParams, $0.grads) })
+      Cout: F, K: 3, second: second.map { operands($0.dParams, $0.grads) },
+      dInputRelu: reluFused && l > 0 ? UnsafePointer(acts.conv[l - 1]) : nil)
   }
 }
 

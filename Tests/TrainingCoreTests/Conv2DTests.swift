@@ -310,6 +310,61 @@ private func pairedBackwardGivesTwoCallsBits(_ s: ConvShape) {
   #expect(pairedB?.map(\.bitPattern) == singleB.map(\.bitPattern))
 }
 
+/// The wide and 1×1 shapes, and ones the SIMD4 and scalar paths take (W not a multiple of 4).
+private let reluFusedShapes =
+  pairedShapes + [ConvShape(B: 1, H: 3, W: 5, Cin: 4, Cout: 4, K: 3)]
+
+@Test(arguments: reluFusedShapes)
+private func inputGradientWithTheReluBelowGivesTheSeparatePassBits(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 41)
+  let weight = randomArray(s.K * s.K * s.Cin * s.Cout, seed: 42)
+  let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 43)
+  // The ReLU's input: about half positive, with zeros.
+  let below = randomArray(input.count, seed: 44).enumerated().map { $1 * Float($0 % 3 - 1) }
+  let N = s.B * s.H * s.W
+  var splat = [Float](repeating: .nan, count: 4 * input.count + 32)
+  splat.withUnsafeMutableBufferPointer {
+    splatFour(out: $0.start + 16, x: input, count: input.count)
+  }
+  var planar = [Float](repeating: .nan, count: dOut.count + 32)
+  planar.withUnsafeMutableBufferPointer {
+    planarCopy(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
+  }
+  var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
+  for kernels in KernelSet.available {
+    func dInput(relu: Bool) -> [Float] {
+      var dInput = [Float](repeating: .nan, count: input.count)
+      var dWeight = [Float](repeating: 0, count: weight.count)
+      dInput.withUnsafeMutableBufferPointer { di in
+        dWeight.withUnsafeMutableBufferPointer { dw in
+          scratch.withUnsafeMutableBufferPointer { sc in
+            splat.withUnsafeBufferPointer { sp in
+              planar.withUnsafeBufferPointer { pl in
+                below.withUnsafeBufferPointer { r in
+                  conv2dBackward(
+                    kernels, dInput: di.baseAddress, dWeight: dw.start, dBias: nil, dOut: dOut,
+                    input: input, inputSplat: sp.start + 16,
+                    dOutPlanar: s.K == 3 ? pl.start + 16 : nil, weight: weight,
+                    scratch: sc.start, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout, K: s.K,
+                    dInputRelu: relu ? r.baseAddress : nil)
+                }
+              }
+            }
+          }
+        }
+      }
+      return dInput
+    }
+    let plain = dInput(relu: false)
+    var separate = [Float](repeating: .nan, count: input.count)
+    separate.withUnsafeMutableBufferPointer {
+      reluBackward(dInput: $0.start, dOut: plain, input: below, count: input.count)
+    }
+    #expect(
+      dInput(relu: true).map(\.bitPattern) == separate.map(\.bitPattern), "\(kernels) \(s)")
+  }
+}
+
 @Test(arguments: [1, 3, 4, 5])
 func planarCopyIsChannelMajor(_ C: Int) {
   // 11 positions: two blocks of four in lanes (C = 4) and three one at a time.
