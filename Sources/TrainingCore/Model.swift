@@ -156,7 +156,9 @@ final class ActivationGradients {
   let N: Int
   let dProbs: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let dLogits: UnsafeMutablePointer<Float>  // (B,H,W,2)
-  var dRelu: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d layer output
+  /// Per layer (B,H,W,F), d layer output; with batch norm only (without it, the conv above writes
+  /// the ReLU's gradient, dNormed, directly: `modelBackward`).
+  var dRelu: [UnsafeMutablePointer<Float>] = []
   var dNormed: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d ReLU input
   var dConv: [UnsafeMutablePointer<Float>] = []  // per layer (B,H,W,F), d conv output
   /// Per layer, dConv channel-major (F,B,H,W) with slack, for the wide input-gradient rows;
