@@ -9,19 +9,26 @@ let batchNormEpsilon: Float = 1e-3
 
 /// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
 /// for the backward pass, and the biased batch variance (C) for the moving averages. N counts
-/// all positions B·H·W.
+/// all positions B·H·W. `sums`, if given, holds each channel's Σ over n = 0, 1, … of
+/// Double(input[n, c]), the mean's sum in its order, already made (`conv2dForward`'s
+/// `channelSums`). `relu`, if given, also receives the ReLU of out (N,C), made as out is stored
+/// (the expression of `reluForward`).
 package func batchNormForward(
   out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
   mean: UnsafeMutablePointer<Float>, variance varianceOut: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>,
   input: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-  N: Int, C: Int
+  N: Int, C: Int, sums: UnsafePointer<Double>? = nil, relu: UnsafeMutablePointer<Float>? = nil
 ) {
   if C % 4 == 0 {
     // The same sums with four channels in SIMD lanes (independent chains, each serial over n).
     for cb in stride(from: 0, to: C, by: 4) {
       var sum = SIMD4<Double>()
-      for n in 0..<N { sum += SIMD4<Double>(load4(input + n * C + cb)) }
+      if let sums {
+        sum = SIMD4(sums[cb], sums[cb + 1], sums[cb + 2], sums[cb + 3])
+      } else {
+        for n in 0..<N { sum += SIMD4<Double>(load4(input + n * C + cb)) }
+      }
       let m = SIMD4<Float>(sum / Double(N))
       var squares = SIMD4<Double>()
       for n in 0..<N {
@@ -35,18 +42,38 @@ package func batchNormForward(
       store4(r, rstd + cb)
       let g = load4(gamma + cb)
       let bt = load4(beta + cb)
-      for n in 0..<N {
+      var n = 0
+      if C == 4 {
+        // Four positions at a time: the same expression in every lane.
+        let (m16, r16, g16, b16) = (tile4(m), tile4(r), tile4(g), tile4(bt))
+        while n + 4 <= N {
+          let i = 4 * n
+          let h = (load16(input + i) - m16) * r16
+          let y = g16 * h + b16
+          store16(h, xhat + i)
+          store16(y, out + i)
+          if let relu { store16(y.replacing(with: 0, where: y .< 0), relu + i) }
+          n += 4
+        }
+      }
+      for n in n..<N {
         let i = n * C + cb
         let h = (load4(input + i) - m) * r
+        let y = g * h + bt
         store4(h, xhat + i)
-        store4(g * h + bt, out + i)
+        store4(y, out + i)
+        if let relu { store4(y.replacing(with: 0, where: y .< 0), relu + i) }
       }
     }
     return
   }
   for c in 0..<C {
     var sum = 0.0
-    for n in 0..<N { sum += Double(input[n * C + c]) }
+    if let sums {
+      sum = sums[c]
+    } else {
+      for n in 0..<N { sum += Double(input[n * C + c]) }
+    }
     let m = Float(sum / Double(N))
     var squares = 0.0
     for n in 0..<N {
@@ -63,7 +90,9 @@ package func batchNormForward(
     for c in 0..<C {
       let h = (input[n * C + c] - mean[c]) * rstd[c]
       xhat[n * C + c] = h
-      out[n * C + c] = gamma[c] * h + beta[c]
+      let y = gamma[c] * h + beta[c]
+      out[n * C + c] = y
+      if let relu { relu[n * C + c] = y < 0 ? 0 : y }
     }
   }
 }

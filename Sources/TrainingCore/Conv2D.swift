@@ -8,32 +8,60 @@
 /// Output channels go four at a time in SIMD lanes when Cout is a multiple of 4; each lane sums
 /// in the same order as the scalar path. `wide`, if given, is `planarCopy(input)` with slack on
 /// either side (`takeWithSlack`) and room for 144·Cin Floats: a 3×3 conv with Cout = 4 and W a
-/// multiple of 4 then runs whole rows in wide lanes (`conv3x3WideRow`).
+/// multiple of 4 then runs whole rows in wide lanes (`conv3x3WideRow`). `channelSums`, if given,
+/// receives Σ over positions n = 0, 1, … of Double(out[n, c]) for each channel c, in that order
+/// (batch norm's mean sum, which the wide rows make as they store).
 package func conv2dForward(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   bias: UnsafePointer<Float>?, wide: WideOperands? = nil, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int
+  Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>? = nil
+) {
+  if K == 3 && Cout == 4 && W % 4 == 0, let wide {
+    let start = bias.map { repeatEach4(load4($0)) } ?? SIMD16<Float>()
+    repeatWeightsFour(out: wide.weights, w: weight, K: Cin)
+    @inline(__always) func row(_ b: Int, _ y: Int, _ sums: SIMD4<Double>?) -> SIMD4<Double>? {
+      let row = (b * H + y) * W
+      return conv3x3WideRow(
+        out: out + 4 * row, planar: wide.planar, weights: wide.weights, start: start,
+        rowBase: row,
+        kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
+        overCleared: false, summing: sums)
+    }
+    if let channelSums {
+      var sums = SIMD4<Double>()
+      for b in 0..<B {
+        for y in 0..<H { sums = row(b, y, sums) ?? sums }
+      }
+      for c in 0..<4 { channelSums[c] = sums[c] }
+    } else {
+      for b in 0..<B {
+        for y in 0..<H { _ = row(b, y, nil) }
+      }
+    }
+    return
+  }
+  conv2dForwardSums(
+    out: out, input: input, weight: weight, bias: bias, B: B, H: H, W: W, Cin: Cin, Cout: Cout,
+    K: K)
+  if let channelSums {
+    for c in 0..<Cout {
+      var sum = 0.0
+      for n in 0..<(B * H * W) { sum += Double(out[n * Cout + c]) }
+      channelSums[c] = sum
+    }
+  }
+}
+
+/// `conv2dForward` by the 1×1, SIMD4 and scalar paths.
+private func conv2dForwardSums(
+  out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  bias: UnsafePointer<Float>?, B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
 ) {
   if K == 1 && Cin == 4 && Cout == 2 {
     conv1x1ForwardFourToTwo(out: out, input: input, weight: weight, bias: bias, N: B * H * W)
     return
   }
   let pad = K / 2
-  if K == 3 && Cout == 4 && W % 4 == 0, let wide {
-    let start = bias.map { repeatEach4(load4($0)) } ?? SIMD16<Float>()
-    repeatWeightsFour(out: wide.weights, w: weight, K: Cin)
-    for b in 0..<B {
-      for y in 0..<H {
-        let row = (b * H + y) * W
-        conv3x3WideRow(
-          out: out + 4 * row, planar: wide.planar, weights: wide.weights, start: start,
-          rowBase: row,
-          kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
-          overCleared: false)
-      }
-    }
-    return
-  }
   let vectorised = Cout % 4 == 0
   for b in 0..<B {
     for y in 0..<H {

@@ -102,24 +102,41 @@ private let lanesBeforeTheLastPosition =
 /// group), then four. `start` is `repeatEach4` of the start values. `overCleared` stores 0 + each
 /// sum (the bits the references get by adding it to a cleared gradient); otherwise the sums are
 /// stored. `relu`, if given, is the row of a ReLU's input (W,4) and each stored value v becomes
-/// `reluGradient(v, relu)`. W is a multiple of 4.
-@inline(__always)
+/// `reluGradient(v, relu)`. `summing`, if given, is a running sum per channel in Double, and the
+/// row's stored values are added to it position by position, in order; the result is the
+/// updated sum (batch norm's mean sum, made while the row's arithmetic runs). W is a multiple
+/// of 4.
+@inline(__always) @discardableResult
 func conv3x3WideRow(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil
-) {
+  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil,
+  summing: SIMD4<Double>? = nil
+) -> SIMD4<Double>? {
   // The model's four channels as a constant, so the loop over them unrolls whole.
   if K == 4 {
-    conv3x3WideRowSums(
+    return conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
-      W: W, N: N, K: 4, direction: direction, overCleared: overCleared, relu: relu)
+      W: W, N: N, K: 4, direction: direction, overCleared: overCleared, relu: relu,
+      summing: summing)
   } else {
-    conv3x3WideRowSums(
+    return conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
-      W: W, N: N, K: K, direction: direction, overCleared: overCleared, relu: relu)
+      W: W, N: N, K: K, direction: direction, overCleared: overCleared, relu: relu,
+      summing: summing)
   }
+}
+
+/// s + each of v's four positions (lane 4j + c: position j, channel c) in turn, in Double.
+@inline(__always)
+private func addPositions(_ s: SIMD4<Double>, _ v: SIMD16<Float>) -> SIMD4<Double> {
+  var s = s
+  s += SIMD4<Double>(v.lowHalf.lowHalf)
+  s += SIMD4<Double>(v.lowHalf.highHalf)
+  s += SIMD4<Double>(v.highHalf.lowHalf)
+  s += SIMD4<Double>(v.highHalf.highHalf)
+  return s
 }
 
 @inline(__always)
@@ -127,8 +144,9 @@ private func conv3x3WideRowSums(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil
-) {
+  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>?, summing: SIMD4<Double>?
+) -> SIMD4<Double>? {
+  var sums = summing ?? SIMD4<Double>()
   let notFirst = lanesAfterTheFirstPosition
   let notLast = lanesBeforeTheLastPosition
   var x0 = 0
@@ -177,17 +195,20 @@ private func conv3x3WideRowSums(
     let (v0, v1, v2, v3) =
       overCleared
       ? (zero + a0, zero + a1, zero + a2, zero + a3) : (a0, a1, a2, a3)
+    var (s0, s1, s2, s3) = (transpose4x4(v0), transpose4x4(v1), transpose4x4(v2), transpose4x4(v3))
     if let relu {
       let r = relu + 4 * x0
-      store16(reluGradient(transpose4x4(v0), load16(r)), d)
-      store16(reluGradient(transpose4x4(v1), load16(r + 16)), d + 16)
-      store16(reluGradient(transpose4x4(v2), load16(r + 32)), d + 32)
-      store16(reluGradient(transpose4x4(v3), load16(r + 48)), d + 48)
-    } else {
-      store16(transpose4x4(v0), d)
-      store16(transpose4x4(v1), d + 16)
-      store16(transpose4x4(v2), d + 32)
-      store16(transpose4x4(v3), d + 48)
+      s0 = reluGradient(s0, load16(r))
+      s1 = reluGradient(s1, load16(r + 16))
+      s2 = reluGradient(s2, load16(r + 32))
+      s3 = reluGradient(s3, load16(r + 48))
+    }
+    store16(s0, d)
+    store16(s1, d + 16)
+    store16(s2, d + 32)
+    store16(s3, d + 48)
+    if summing != nil {
+      sums = addPositions(addPositions(addPositions(addPositions(sums, s0), s1), s2), s3)
     }
     x0 += 16
   }
@@ -212,9 +233,12 @@ private func conv3x3WideRowSums(
     }
     let d = o + 4 * x0
     let v = transpose4x4(overCleared ? SIMD16<Float>() + a : a)
-    store16(relu.map { reluGradient(v, load16($0 + 4 * x0)) } ?? v, d)
+    let stored = relu.map { reluGradient(v, load16($0 + 4 * x0)) } ?? v
+    store16(stored, d)
+    if summing != nil { sums = addPositions(sums, stored) }
     x0 += 4
   }
+  return summing == nil ? nil : sums
 }
 
 /// One loss's kernel gradient operands: dWeight and dBias (if given) accumulate sums of dOut.

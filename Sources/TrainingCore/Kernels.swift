@@ -33,21 +33,21 @@ public enum KernelSet: String, CaseIterable, Sendable {
 func conv2dForward(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, wide: WideOperands?,
-  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int
+  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>?
 ) {
   switch kernels {
   case .portable:
     conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
   case .vector:
     TrainingCoreVector.conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
   case .vector512:
     TrainingCoreVector512.conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
   }
 }
 
@@ -87,21 +87,22 @@ func batchNormForward(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
   mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
-  beta: UnsafePointer<Float>, N: Int, C: Int
+  beta: UnsafePointer<Float>, N: Int, C: Int, sums: UnsafePointer<Double>?,
+  relu: UnsafeMutablePointer<Float>?
 ) {
   switch kernels {
   case .portable:
     batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
   case .vector:
     TrainingCoreVector.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
   case .vector512:
     TrainingCoreVector512.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
   }
 }
 

@@ -113,6 +113,8 @@ final class Activations {
   var inputSplatReady = false
   /// Room for a wide conv row's repeated weights (`repeatWeightsFour`, 144·F Floats).
   let repeatedWeights: UnsafeMutablePointer<Float>
+  /// A conv layer's Σ over positions of each output channel (F), in Double, for batch norm.
+  let channelSums: UnsafeMutablePointer<Double>
 
   /// Buffers for B images of H×W; `backward: false` (evaluation) leaves out what only the
   /// backward pass uses.
@@ -130,6 +132,8 @@ final class Activations {
     input = arena.takeWithSlack(N)
     labels = arena.take(2 * N)
     repeatedWeights = arena.take(144 * F)
+    channelSums = .allocate(capacity: F)
+    channelSums.initialize(repeating: 0, count: F)
     for l in 0..<layout.layers {
       let cin = layout.inputChannels(l)
       inputPlanar.append(l == 0 && cin == 1 ? input : arena.takeWithSlack(N * cin))
@@ -147,6 +151,8 @@ final class Activations {
     logits = arena.take(2 * N)
     probs = arena.take(2 * N)
   }
+
+  deinit { channelSums.deallocate() }
 }
 
 /// The activation gradients of one backward pass, allocated once; `clearAccumulated` per pass.
@@ -226,32 +232,37 @@ func modelForward(
     }
     if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     let operands = wide ? (UnsafePointer(acts.inputPlanar[l]), acts.repeatedWeights) : nil
+    // Batch norm with the batch's statistics takes its mean's sums from the conv, which makes
+    // them as it stores, and makes the ReLU as it stores its own output.
+    let batchStatistics = layout.batchNorm && moving == nil
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
       bias: layout.batchNorm ? nil : params + layout.bias[l], wide: operands,
-      B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3)
-    var preActivation = UnsafePointer(acts.conv[l])
-    if layout.batchNorm, let moving {
-      batchNormInference(
-        kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
-        variance: moving.variance[l], gamma: params + layout.gamma[l],
-        beta: params + layout.beta[l], N: acts.N, C: F)
-      preActivation = UnsafePointer(acts.normed[l])
-    } else if layout.batchNorm {
+      B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3,
+      channelSums: batchStatistics ? acts.channelSums : nil)
+    if batchStatistics {
       batchNormForward(
         kernels, out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
         variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
-        gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F)
-      preActivation = UnsafePointer(acts.normed[l])
+        gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F,
+        sums: acts.channelSums, relu: acts.relu[l])
+    } else {
+      var preActivation = UnsafePointer(acts.conv[l])
+      if layout.batchNorm, let moving {
+        batchNormInference(
+          kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
+          variance: moving.variance[l], gamma: params + layout.gamma[l],
+          beta: params + layout.beta[l], N: acts.N, C: F)
+        preActivation = UnsafePointer(acts.normed[l])
+      }
+      reluForward(kernels, out: acts.relu[l], input: preActivation, count: acts.N * F)
     }
-    reluForward(kernels, out: acts.relu[l], input: preActivation, count: acts.N * F)
     layerInput = UnsafePointer(acts.relu[l])
   }
   conv2dForward(
     kernels, out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
     bias: params + layout.outputBias, wide: nil, B: acts.B, H: acts.H, W: acts.W,
-    Cin: layout.lastChannels,
-    Cout: 2, K: 1)
+    Cin: layout.lastChannels, Cout: 2, K: 1, channelSums: nil)
   softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
 }
 

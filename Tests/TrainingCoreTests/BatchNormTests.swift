@@ -94,6 +94,23 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
     input: input, gamma: gamma, beta: beta, N: n, C: channels)
   #expect(out == reference.out && xhat == reference.xhat)
   #expect(mean == reference.mean && rstd == reference.rstd)
+  // The mean's sums made elsewhere (by the conv), and the ReLU made as out is stored.
+  let sums = (0..<channels).map { c in
+    (0..<n).reduce(0.0) { $0 + Double(input[$1 * channels + c]) }
+  }
+  var out2 = [Float](repeating: .nan, count: n * channels)
+  var xhat2 = [Float](repeating: .nan, count: n * channels)
+  var mean2 = [Float](repeating: .nan, count: channels)
+  var variance2 = [Float](repeating: .nan, count: channels)
+  var rstd2 = [Float](repeating: .nan, count: channels)
+  var relu = [Float](repeating: .nan, count: n * channels)
+  batchNormForward(
+    out: &out2, xhat: &xhat2, mean: &mean2, variance: &variance2, rstd: &rstd2, input: input,
+    gamma: gamma, beta: beta, N: n, C: channels, sums: sums, relu: &relu)
+  #expect(out2 == out && xhat2 == xhat && mean2 == mean && variance2 == variance && rstd2 == rstd)
+  var reluPass = [Float](repeating: .nan, count: n * channels)
+  reluForward(out: &reluPass, input: out, count: n * channels)
+  #expect(relu.map(\.bitPattern) == reluPass.map(\.bitPattern))
   var dInput = [Float](repeating: .nan, count: n * channels)
   var dGamma = [Float](repeating: 0, count: channels)
   var dBeta = [Float](repeating: 0, count: channels)

@@ -193,6 +193,26 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
         == conv2dForwardReference(
           input: input, weight: weight, bias: b, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
           Cout: s.Cout, K: 3))
+    // Batch norm's mean sums, made as the rows store: each channel's serial sum over positions.
+    var summed = [Float](repeating: .nan, count: N * s.Cout)
+    var sums = [Double](repeating: .nan, count: s.Cout)
+    summed.withUnsafeMutableBufferPointer { o in
+      b.withOptionalPointer { bp in
+        planar.withUnsafeBufferPointer { pl in
+          repeated.withUnsafeMutableBufferPointer { rw in
+            conv2dForward(
+              out: o.start, input: input, weight: weight, bias: bp,
+              wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+              Cout: s.Cout, K: 3, channelSums: &sums)
+          }
+        }
+      }
+    }
+    #expect(summed == out)
+    let plainSums = (0..<s.Cout).map { c in
+      (0..<N).reduce(0.0) { $0 + Double(out[$1 * s.Cout + c]) }
+    }
+    #expect(sums == plainSums)
   }
   var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
