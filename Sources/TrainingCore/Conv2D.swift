@@ -10,11 +10,13 @@
 /// either side (`takeWithSlack`) and room for 144·Cin Floats: a 3×3 conv with Cout = 4 and W a
 /// multiple of 4 then runs whole rows in wide lanes (`conv3x3WideRow`). `channelSums`, if given,
 /// receives Σ over positions n = 0, 1, … of Double(out[n, c]) for each channel c, in that order
-/// (batch norm's mean sum, which the wide rows make as they store).
+/// (batch norm's mean sum, which the wide rows make as they store). `reluOut`, if given, also
+/// receives the ReLU of out (the expression of `reluForward`).
 package func conv2dForward(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   bias: UnsafePointer<Float>?, wide: WideOperands? = nil, B: Int, H: Int, W: Int,
-  Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>? = nil
+  Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>? = nil,
+  reluOut: UnsafeMutablePointer<Float>? = nil
 ) {
   if K == 3 && Cout == 4 && W % 4 == 0, let wide {
     let start = bias.map { repeatEach4(load4($0)) } ?? SIMD16<Float>()
@@ -25,7 +27,7 @@ package func conv2dForward(
         out: out + 4 * row, planar: wide.planar, weights: wide.weights, start: start,
         rowBase: row,
         kyLo: max(0, 1 - y), kyHi: min(3, H + 1 - y), W: W, N: B * H * W, K: Cin, direction: 1,
-        overCleared: false, summing: sums)
+        overCleared: false, summing: sums, reluOut: reluOut.map { $0 + 4 * row })
     }
     if let channelSums {
       var sums = SIMD4<Double>()
@@ -50,6 +52,7 @@ package func conv2dForward(
       channelSums[c] = sum
     }
   }
+  if let reluOut { reluForward(out: reluOut, input: out, count: B * H * W * Cout) }
 }
 
 /// `conv2dForward` by the 1×1, SIMD4 and scalar paths.
@@ -872,7 +875,13 @@ private struct Quad {
 /// out (count·4) = every value of x (count) repeated four times, so kernels can load a
 /// broadcast instead of making one per use.
 package func splatFour(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int) {
-  for i in 0..<count { store4(SIMD4(repeating: x[i]), out + 4 * i) }
+  // Four values at a time, one whole-line store.
+  var i = 0
+  while i + 4 <= count {
+    store16(repeatEach4(load4(x + i)), out + 4 * i)
+    i += 4
+  }
+  for i in i..<count { store4(SIMD4(repeating: x[i]), out + 4 * i) }
 }
 
 /// Six SIMD4 accumulators for six positions: sums of a broadcast scalar per position times a

@@ -104,29 +104,34 @@ private let lanesBeforeTheLastPosition =
 /// stored. `relu`, if given, is the row of a ReLU's input (W,4) and each stored value v becomes
 /// `reluGradient(v, relu)`. `summing`, if given, is a running sum per channel in Double, and the
 /// row's stored values are added to it position by position, in order; the result is the
-/// updated sum (batch norm's mean sum, made while the row's arithmetic runs). W is a multiple
-/// of 4.
+/// updated sum (batch norm's mean sum, made while the row's arithmetic runs). `reluOut`, if
+/// given, is a row (W,4) that also receives the ReLU of each stored value (the expression of
+/// `reluForward`). W is a multiple of 4.
 @inline(__always) @discardableResult
 func conv3x3WideRow(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
   direction: Int, overCleared: Bool, relu: UnsafePointer<Float>? = nil,
-  summing: SIMD4<Double>? = nil
+  summing: SIMD4<Double>? = nil, reluOut: UnsafeMutablePointer<Float>? = nil
 ) -> SIMD4<Double>? {
   // The model's four channels as a constant, so the loop over them unrolls whole.
   if K == 4 {
     return conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
       W: W, N: N, K: 4, direction: direction, overCleared: overCleared, relu: relu,
-      summing: summing)
+      summing: summing, reluOut: reluOut)
   } else {
     return conv3x3WideRowSums(
       out: o, planar: P, weights: ws, start: start, rowBase: rowBase, kyLo: kyLo, kyHi: kyHi,
       W: W, N: N, K: K, direction: direction, overCleared: overCleared, relu: relu,
-      summing: summing)
+      summing: summing, reluOut: reluOut)
   }
 }
+
+/// v with its negative lanes 0: `reluForward`'s expression.
+@inline(__always)
+func reluOf(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
 
 /// s + each of v's four positions (lane 4j + c: position j, channel c) in turn, in Double.
 @inline(__always)
@@ -144,7 +149,8 @@ private func conv3x3WideRowSums(
   out o: UnsafeMutablePointer<Float>, planar P: UnsafePointer<Float>,
   weights ws: UnsafePointer<Float>,
   start: SIMD16<Float>, rowBase: Int, kyLo: Int, kyHi: Int, W: Int, N: Int, K: Int,
-  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>?, summing: SIMD4<Double>?
+  direction: Int, overCleared: Bool, relu: UnsafePointer<Float>?, summing: SIMD4<Double>?,
+  reluOut: UnsafeMutablePointer<Float>?
 ) -> SIMD4<Double>? {
   var sums = summing ?? SIMD4<Double>()
   let notFirst = lanesAfterTheFirstPosition
@@ -207,6 +213,13 @@ private func conv3x3WideRowSums(
     store16(s1, d + 16)
     store16(s2, d + 32)
     store16(s3, d + 48)
+    if let reluOut {
+      let r = reluOut + 4 * x0
+      store16(reluOf(s0), r)
+      store16(reluOf(s1), r + 16)
+      store16(reluOf(s2), r + 32)
+      store16(reluOf(s3), r + 48)
+    }
     if summing != nil {
       sums = addPositions(addPositions(addPositions(addPositions(sums, s0), s1), s2), s3)
     }
@@ -235,6 +248,7 @@ private func conv3x3WideRowSums(
     let v = transpose4x4(overCleared ? SIMD16<Float>() + a : a)
     let stored = relu.map { reluGradient(v, load16($0 + 4 * x0)) } ?? v
     store16(stored, d)
+    if let reluOut { store16(reluOf(stored), reluOut + 4 * x0) }
     if summing != nil { sums = addPositions(sums, stored) }
     x0 += 4
   }

@@ -33,21 +33,22 @@ public enum KernelSet: String, CaseIterable, Sendable {
 func conv2dForward(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
   weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, wide: WideOperands?,
-  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>?
+  B: Int, H: Int, W: Int, Cin: Int, Cout: Int, K: Int, channelSums: UnsafeMutablePointer<Double>?,
+  reluOut: UnsafeMutablePointer<Float>?
 ) {
   switch kernels {
   case .portable:
     conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums, reluOut: reluOut)
   case .vector:
     TrainingCoreVector.conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums, reluOut: reluOut)
   case .vector512:
     TrainingCoreVector512.conv2dForward(
       out: out, input: input, weight: weight, bias: bias, wide: wide, B: B, H: H,
-      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums)
+      W: W, Cin: Cin, Cout: Cout, K: K, channelSums: channelSums, reluOut: reluOut)
   }
 }
 
@@ -160,6 +161,17 @@ func planarCopy(
   case .portable: planarCopy(out: out, x: x, N: N, C: C)
   case .vector: TrainingCoreVector.planarCopy(out: out, x: x, N: N, C: C)
   case .vector512: TrainingCoreVector512.planarCopy(out: out, x: x, N: N, C: C)
+  }
+}
+
+@inline(__always)
+func splatFour(
+  _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count: Int
+) {
+  switch kernels {
+  case .portable: splatFour(out: out, x: x, count: count)
+  case .vector: TrainingCoreVector.splatFour(out: out, x: x, count: count)
+  case .vector512: TrainingCoreVector512.splatFour(out: out, x: x, count: count)
   }
 }
 

@@ -230,39 +230,37 @@ func modelForward(
     if wide && !(l == 0 && cin == 1) {
       planarCopy(kernels, out: acts.inputPlanar[l], x: layerInput, N: acts.N, C: cin)
     }
-    if splats { splatFour(out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
+    if splats { splatFour(kernels, out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     let operands = wide ? (UnsafePointer(acts.inputPlanar[l]), acts.repeatedWeights) : nil
-    // Batch norm with the batch's statistics takes its mean's sums from the conv, which makes
-    // them as it stores, and makes the ReLU as it stores its own output.
+    // Without batch norm, the conv makes the ReLU as it stores. Batch norm with the batch's
+    // statistics takes its mean's sums from the conv, which makes them as it stores, and makes
+    // the ReLU as it stores its own output.
     let batchStatistics = layout.batchNorm && moving == nil
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
       bias: layout.batchNorm ? nil : params + layout.bias[l], wide: operands,
       B: acts.B, H: acts.H, W: acts.W, Cin: cin, Cout: F, K: 3,
-      channelSums: batchStatistics ? acts.channelSums : nil)
+      channelSums: batchStatistics ? acts.channelSums : nil,
+      reluOut: layout.batchNorm ? nil : acts.relu[l])
     if batchStatistics {
       batchNormForward(
         kernels, out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
         variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
         gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F,
         sums: acts.channelSums, relu: acts.relu[l])
-    } else {
-      var preActivation = UnsafePointer(acts.conv[l])
-      if layout.batchNorm, let moving {
-        batchNormInference(
-          kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
-          variance: moving.variance[l], gamma: params + layout.gamma[l],
-          beta: params + layout.beta[l], N: acts.N, C: F)
-        preActivation = UnsafePointer(acts.normed[l])
-      }
-      reluForward(kernels, out: acts.relu[l], input: preActivation, count: acts.N * F)
+    } else if layout.batchNorm, let moving {
+      batchNormInference(
+        kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
+        variance: moving.variance[l], gamma: params + layout.gamma[l],
+        beta: params + layout.beta[l], N: acts.N, C: F)
+      reluForward(kernels, out: acts.relu[l], input: acts.normed[l], count: acts.N * F)
     }
     layerInput = UnsafePointer(acts.relu[l])
   }
   conv2dForward(
     kernels, out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
     bias: params + layout.outputBias, wide: nil, B: acts.B, H: acts.H, W: acts.W,
-    Cin: layout.lastChannels, Cout: 2, K: 1, channelSums: nil)
+    Cin: layout.lastChannels, Cout: 2, K: 1, channelSums: nil, reluOut: nil)
   softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
 }
 

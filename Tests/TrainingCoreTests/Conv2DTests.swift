@@ -193,9 +193,11 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
         == conv2dForwardReference(
           input: input, weight: weight, bias: b, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
           Cout: s.Cout, K: 3))
-    // Batch norm's mean sums, made as the rows store: each channel's serial sum over positions.
+    // Batch norm's mean sums and the ReLU, made as the rows store: each channel's serial sum
+    // over positions, and `reluForward` of out.
     var summed = [Float](repeating: .nan, count: N * s.Cout)
     var sums = [Double](repeating: .nan, count: s.Cout)
+    var relu = [Float](repeating: .nan, count: N * s.Cout)
     summed.withUnsafeMutableBufferPointer { o in
       b.withOptionalPointer { bp in
         planar.withUnsafeBufferPointer { pl in
@@ -203,7 +205,7 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
             conv2dForward(
               out: o.start, input: input, weight: weight, bias: bp,
               wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
-              Cout: s.Cout, K: 3, channelSums: &sums)
+              Cout: s.Cout, K: 3, channelSums: &sums, reluOut: &relu)
           }
         }
       }
@@ -213,6 +215,9 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
       (0..<N).reduce(0.0) { $0 + Double(out[$1 * s.Cout + c]) }
     }
     #expect(sums == plainSums)
+    var reluPass = [Float](repeating: .nan, count: N * s.Cout)
+    reluForward(out: &reluPass, input: out, count: N * s.Cout)
+    #expect(relu.map(\.bitPattern) == reluPass.map(\.bitPattern))
   }
   var dInput = [Float](repeating: .nan, count: input.count)  // written whole
   var dWeight = [Float](repeating: 0, count: weight.count)
@@ -397,6 +402,18 @@ func planarCopyIsChannelMajor(_ C: Int) {
     }
     let expected = (0..<C).flatMap { c in (0..<N).map { n in x[n * C + c] } }
     #expect(out == expected, "\(kernels)")
+  }
+}
+
+@Test func splatFourRepeatsEveryValueFourTimes() {
+  // Up to 9 values: blocks of four and the one-at-a-time rest.
+  for count in 0...9 {
+    let x = randomArray(count, seed: 41)
+    for kernels in KernelSet.available {
+      var out = [Float](repeating: .nan, count: 4 * count)
+      out.withUnsafeMutableBufferPointer { splatFour(kernels, out: $0.start, x: x, count: count) }
+      #expect(out == x.flatMap { [$0, $0, $0, $0] }, "\(kernels) \(count)")
+    }
   }
 }
 
