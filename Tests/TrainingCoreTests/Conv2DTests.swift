@@ -174,7 +174,11 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
   dOutPlanar.withUnsafeMutableBufferPointer {
     planarCopy(out: $0.start + 16, x: dOut, N: N, C: s.Cout)
   }
-  for b in [bias, nil] {
+  /// The wide forward pass with bias b, and the mean sums and ReLU if asked for.
+  func forward(
+    _ b: [Float]?, channelSums: UnsafeMutablePointer<Double>? = nil,
+    reluOut: UnsafeMutablePointer<Float>? = nil
+  ) -> [Float] {
     var out = [Float](repeating: .nan, count: N * s.Cout)
     out.withUnsafeMutableBufferPointer { o in
       b.withOptionalPointer { bp in
@@ -183,11 +187,15 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
             conv2dForward(
               out: o.start, input: input, weight: weight, bias: bp,
               wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
-              Cout: s.Cout, K: 3)
+              Cout: s.Cout, K: 3, channelSums: channelSums, reluOut: reluOut)
           }
         }
       }
     }
+    return out
+  }
+  for b in [bias, nil] {
+    let out = forward(b)
     #expect(
       out
         == conv2dForwardReference(
@@ -195,21 +203,9 @@ private func convWideKernelsEqualReference(_ s: ConvShape) {
           Cout: s.Cout, K: 3))
     // Batch norm's mean sums and the ReLU, made as the rows store: each channel's serial sum
     // over positions, and `reluForward` of out.
-    var summed = [Float](repeating: .nan, count: N * s.Cout)
     var sums = [Double](repeating: .nan, count: s.Cout)
     var relu = [Float](repeating: .nan, count: N * s.Cout)
-    summed.withUnsafeMutableBufferPointer { o in
-      b.withOptionalPointer { bp in
-        planar.withUnsafeBufferPointer { pl in
-          repeated.withUnsafeMutableBufferPointer { rw in
-            conv2dForward(
-              out: o.start, input: input, weight: weight, bias: bp,
-              wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
-              Cout: s.Cout, K: 3, channelSums: &sums, reluOut: &relu)
-          }
-        }
-      }
-    }
+    let summed = forward(b, channelSums: &sums, reluOut: &relu)
     #expect(summed == out)
     let plainSums = (0..<s.Cout).map { c in
       (0..<N).reduce(0.0) { $0 + Double(out[$1 * s.Cout + c]) }
