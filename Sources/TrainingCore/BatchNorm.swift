@@ -52,7 +52,7 @@ package func batchNormForward(
           let y = g16 * h + b16
           store16(h, xhat + i)
           store16(y, out + i)
-          if let relu { store16(y.replacing(with: 0, where: y .< 0), relu + i) }
+          if let relu { store16(reluOf(y), relu + i) }
           n += 4
         }
       }
@@ -62,7 +62,7 @@ package func batchNormForward(
         let y = g * h + bt
         store4(h, xhat + i)
         store4(y, out + i)
-        if let relu { store4(y.replacing(with: 0, where: y .< 0), relu + i) }
+        if let relu { store4(reluOf(y), relu + i) }
       }
     }
     return

@@ -129,10 +129,6 @@ func conv3x3WideRow(
   }
 }
 
-/// v with its negative lanes 0: `reluForward`'s expression.
-@inline(__always)
-func reluOf(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
-
 /// s + each of v's four positions (lane 4j + c: position j, channel c) in turn, in Double.
 @inline(__always)
 private func addPositions(_ s: SIMD4<Double>, _ v: SIMD16<Float>) -> SIMD4<Double> {

@@ -34,6 +34,14 @@ package func reluBackward(
   }
 }
 
+/// v with its negative lanes 0: `reluForward` of one vector, for the kernels that make the ReLU
+/// as they store its input.
+@inline(__always)
+func reluOf(_ v: SIMD16<Float>) -> SIMD16<Float> { v.replacing(with: 0, where: v .< 0) }
+
+@inline(__always)
+func reluOf(_ v: SIMD4<Float>) -> SIMD4<Float> { v.replacing(with: 0, where: v .< 0) }
+
 /// 0 + (g where input > 0, else 0): `reluBackward` of one vector, for the kernels that make the
 /// ReLU's gradient as they store the gradient above it. (Concrete types: the generic SIMD form
 /// compiles lane by lane.)
