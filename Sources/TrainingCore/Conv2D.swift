@@ -155,6 +155,14 @@ private func conv2dForwardSums(
   }
 }
 
+/// One more loss's operands for `conv2dBackward`: its gradients in and out, on the same input
+/// and weights.
+package typealias ConvGradients = (
+  dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
+  dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
+  dOutPlanar: UnsafePointer<Float>?
+)
+
 /// The gradients of `conv2dForward` from dOut (B,H,W,Cout): dWeight (K,K,Cin,Cout) and dBias
 /// (Cout) if given are accumulated; dInput (B,H,W,Cin), if given, is written as 0 + its sum (the
 /// bits of adding the sum to a cleared buffer), so it needs no clearing. `scratch` holds
@@ -165,14 +173,6 @@ private func conv2dForwardSums(
 /// instead of making them (same products, same order, same bits). `dOutPlanar`, if given, is
 /// `planarCopy(dOut)` with slack on either side: a 3×3 input gradient with Cin = 4 and W a
 /// multiple of 4 then runs whole rows in wide lanes.
-/// One more loss's operands for `conv2dBackward`: its gradients in and out, on the same input
-/// and weights.
-package typealias ConvGradients = (
-  dInput: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>,
-  dBias: UnsafeMutablePointer<Float>?, dOut: UnsafePointer<Float>,
-  dOutPlanar: UnsafePointer<Float>?
-)
-
 /// `second`, if given, is a second loss's backward pass through the same layer: the kernel
 /// gradients with Cout = 4 then run both in one pass over the positions (twice the independent
 /// sums, each in its own order, so the same bits as two calls). `dInputRelu`, if given, is the

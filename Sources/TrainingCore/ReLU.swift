@@ -19,13 +19,11 @@ package func reluBackward(
   // half the time.
   var i = 0
   while i + 16 <= count {
-    let passed = SIMD16<Float>().replacing(with: load16(dOut + i), where: load16(input + i) .> 0)
-    store16(SIMD16<Float>() + passed, dInput + i)
+    store16(reluGradient(load16(dOut + i), load16(input + i)), dInput + i)
     i += 16
   }
   while i + 4 <= count {
-    let passed = SIMD4<Float>().replacing(with: load4(dOut + i), where: load4(input + i) .> 0)
-    store4(SIMD4<Float>() + passed, dInput + i)
+    store4(reluGradient(load4(dOut + i), load4(input + i)), dInput + i)
     i += 4
   }
   while i < count {
