@@ -211,11 +211,12 @@ struct MovingStatistics {
   var variance: [UnsafeMutablePointer<Float>] = []
 }
 
-/// Runs the network on `acts.input`, filling every activation through `acts.probs`. Batch norm
-/// uses the batch's statistics, or `moving` if given (evaluation only: no backward after it).
+/// Runs the network on `acts.input`, filling every activation through `acts.probs` (through
+/// `acts.logits` with `probabilities: false`, for an evaluation's argmax). Batch norm uses the
+/// batch's statistics, or `moving` if given (evaluation only: no backward after it).
 func modelForward(
   params: UnsafePointer<Float>, layout: ModelLayout, acts: Activations,
-  moving: MovingStatistics? = nil, kernels: KernelSet = .best
+  moving: MovingStatistics? = nil, kernels: KernelSet = .best, probabilities: Bool = true
 ) {
   let F = layout.filters
   let splats = acts.inputSplat.count == layout.layers
@@ -261,7 +262,9 @@ func modelForward(
     kernels, out: acts.logits, input: layerInput, weight: params + layout.outputKernel,
     bias: params + layout.outputBias, wide: nil, B: acts.B, H: acts.H, W: acts.W,
     Cin: layout.lastChannels, Cout: 2, K: 1, channelSums: nil, reluOut: nil)
-  softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+  if probabilities {
+    softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+  }
 }
 
 /// Backpropagates `grads.dLogits` through the network, accumulating into dParams (P).
@@ -353,6 +356,11 @@ func modelBackward(
 
 /// Pixel accuracy of argmax over the two logits (a tie predicts class 0) against the labels.
 func pixelAccuracy(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) -> Double {
+  Double(correctPixels(logits: logits, labels: labels, N: N)) / Double(N)
+}
+
+/// The pixels whose argmax over the two logits (a tie predicts class 0) is their label.
+func correctPixels(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) -> Int {
   // Eight positions at a time (a count is exact in any order), then one at a time.
   var counts = SIMD8<Int32>()
   var start = 0
@@ -369,5 +377,5 @@ func pixelAccuracy(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N
     let actual = labels[2 * n + 1] > 0.5 ? 1 : 0
     if predicted == actual { correct += 1 }
   }
-  return Double(correct) / Double(N)
+  return correct
 }

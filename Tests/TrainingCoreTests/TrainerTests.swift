@@ -43,6 +43,32 @@ func sameConfigGivesIdenticalRecords(_ batchNorm: Bool) {
   #expect(a.compactMap(\.accuracy) != b.compactMap(\.accuracy))
 }
 
+/// The evaluation runs the validation set a chunk of images at a time; any chunk size, a whole
+/// number of chunks or not, gives the accuracies of one batch of all (batch norm's batch
+/// statistics always take the whole set).
+@Test(arguments: [(false, BatchNormEvaluation.moving), (true, .moving), (true, .batch)])
+func evaluationInChunksGivesTheAccuracyOfOneBatch(_ batchNorm: Bool, _ bnEval: BatchNormEvaluation)
+{
+  for filters in [3, 4] {  // 4: the wide conv rows; 3: the SIMD4 and scalar paths
+    var config = smallConfig(batchNorm: batchNorm, iterations: 11)
+    config.imageSize = 8
+    config.filters = filters
+    config.evalImages = 7
+    config.bnEval = bnEval
+    func accuracies(chunkPositions: Int) -> [Double] {
+      var out: [Double] = []
+      let trainer = Trainer(config: config, kernels: .best, evalChunkPositions: chunkPositions)
+      _ = trainer.run { if let a = $0.accuracy { out.append(a) } }
+      return out
+    }
+    let whole = accuracies(chunkPositions: 7 * 64)
+    #expect(whole.count == 3 && Set(whole).count > 1)
+    for positions in [1, 64, 2 * 64, 3 * 64 + 10, 100 * 64] {
+      #expect(accuracies(chunkPositions: positions) == whole, "\(positions) positions per chunk")
+    }
+  }
+}
+
 @Test func batchSizeDoesNotChangeValidationSetOrInitialWeights() {
   var config = smallConfig(iterations: 1)
   config.learningRate = 0
