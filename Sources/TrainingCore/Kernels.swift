@@ -228,15 +228,31 @@ func softmaxBackward(
 }
 
 @inline(__always)
-func crossEntropy(
+func crossEntropyTerms(
+  _ kernels: KernelSet, terms: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
+  labels: UnsafePointer<Float>, N: Int
+) -> Int {
+  switch kernels {
+  case .portable: crossEntropyTerms(terms: terms, probs: probs, labels: labels, N: N)
+  case .vector:
+    TrainingCoreVector.crossEntropyTerms(terms: terms, probs: probs, labels: labels, N: N)
+  case .vector512:
+    TrainingCoreVector512.crossEntropyTerms(terms: terms, probs: probs, labels: labels, N: N)
+  }
+}
+
+@inline(__always)
+func crossEntropyGradient(
   _ kernels: KernelSet, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
   labels: UnsafePointer<Float>, N: Int
-) -> Float {
+) {
   switch kernels {
-  case .portable: crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
-  case .vector: TrainingCoreVector.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+  case .portable: crossEntropyGradient(dProbs: dProbs, probs: probs, labels: labels, N: N)
+  case .vector:
+    TrainingCoreVector.crossEntropyGradient(dProbs: dProbs, probs: probs, labels: labels, N: N)
   case .vector512:
-    TrainingCoreVector512.crossEntropy(dProbs: dProbs, probs: probs, labels: labels, N: N)
+    TrainingCoreVector512.crossEntropyGradient(
+      dProbs: dProbs, probs: probs, labels: labels, N: N)
   }
 }
 

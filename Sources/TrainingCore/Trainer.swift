@@ -44,6 +44,8 @@ public final class Trainer {
   /// batch's own statistics (`bn_eval: batch`) takes the whole set as one chunk.
   private let evalChunk: Activations?
   private let evalRest: Activations?
+  /// Room for cross-entropy's terms on a training batch (`LossSums`), one per position.
+  private let lossTerms: UnsafeMutablePointer<Float>
   private var batchStream: Xoshiro256StarStar
   /// Losses and gradient norms of the current step, indexed by `Loss.index`.
   var lossValues = [Float](repeating: 0, count: Loss.allCases.count)
@@ -74,8 +76,8 @@ public final class Trainer {
     let size = config.imageSize
     let validationPixels = config.evalImages * size * size
     arena = FloatArena(
-      capacity: 8 * P + movingCount + 3 * validationPixels,
-      slices: 6 + movingCount / max(layout.filters, 1))
+      capacity: 8 * P + movingCount + 3 * validationPixels + config.batchSize * size * size,
+      slices: 7 + movingCount / max(layout.filters, 1))
     params = arena.take(P)
     grads = arena.take(5 * P)
     adamM = arena.take(P)
@@ -90,6 +92,7 @@ public final class Trainer {
     self.moving = moving
     validationImages = arena.take(validationPixels)
     validationLabels = arena.take(2 * validationPixels)
+    lossTerms = arena.take(config.batchSize * size * size)
     train = Activations(layout: layout, B: config.batchSize, H: size, W: size)
     let N = train.N
     trainGrads = (0..<min(backpropagated.count, 2)).map { [layout] _ in
@@ -139,9 +142,10 @@ public final class Trainer {
     modelForward(params: params, layout: layout, acts: train, kernels: kernels)
     let P = layout.parameterCount
     zero(grads, 5 * P)
-    let diceSums =
-      backpropagated.contains { $0 != .cce }
-      ? DiceSums(probs: train.probs, labels: train.labels, N: train.N) : nil
+    // Every loss's serial sums in one pass (independent chains side by side, same bits).
+    let sums = LossSums(
+      probs: train.probs, labels: train.labels, N: train.N,
+      crossEntropyTerms: backpropagated.contains(.cce) ? lossTerms : nil, kernels: kernels)
     // Two losses at a time through the network (independent sums side by side, same bits).
     for pairStart in stride(from: 0, to: backpropagated.count, by: 2) {
       let pair = backpropagated[pairStart..<min(pairStart + 2, backpropagated.count)]
@@ -149,7 +153,7 @@ public final class Trainer {
         g.clearAccumulated()
         lossValues[loss.index] = lossForwardBackward(
           loss, dProbs: g.dProbs, probs: train.probs, labels: train.labels, N: train.N,
-          sums: diceSums, kernels: kernels)
+          sums: sums, kernels: kernels)
         softmaxBackward(
           kernels, dLogits: g.dLogits, dProbs: g.dProbs, probs: train.probs, N: train.N, C: 2)
       }

@@ -5,11 +5,25 @@ import Testing
 @testable import TrainingCore
 
 /// (value, dProbs) of `loss` on probs (N,2) and labels (N,2).
-private func evaluate(_ loss: Loss, _ probs: [Float], _ labels: [Float]) -> (Float, [Float]) {
+/// A loss's value and gradient on its own, or (`shared`) from the `LossSums` a training step
+/// makes for all its losses at once.
+private func evaluate(
+  _ loss: Loss, _ probs: [Float], _ labels: [Float], kernels: KernelSet = .best,
+  shared: Bool = false
+) -> (Float, [Float]) {
+  let positions = probs.count / 2
   var d = [Float](repeating: 0, count: probs.count)
+  var terms = [Float](repeating: .nan, count: positions)
+  let sums =
+    shared
+    ? terms.withUnsafeMutableBufferPointer {
+      LossSums(
+        probs: probs, labels: labels, N: positions, crossEntropyTerms: $0.start, kernels: kernels)
+    } : nil
   let value = d.withUnsafeMutableBufferPointer {
     lossForwardBackward(
-      loss, dProbs: $0.start, probs: probs, labels: labels, N: probs.count / 2)
+      loss, dProbs: $0.start, probs: probs, labels: labels, N: positions, sums: sums,
+      kernels: kernels)
   }
   return (value, d)
 }
@@ -104,12 +118,20 @@ private func crossEntropyReference(_ probs: [Float], _ labels: [Float]) -> (Floa
   otherLabels.replaceSubrange(16..<20, with: [1, 1, 0, 0])
   var probs = randomArray(46, seed: 43, lo: 0, hi: 1)
   probs.replaceSubrange(0..<6, with: [1e-9, 1, 1, 1e-12, 0.5, 0.5])
-  for (flushed, y) in [(false, oneHotLabels), (true, oneHotLabels), (false, otherLabels)] {
-    let (value, d) =
-      flushed ? withSubnormalsFlushed { evaluate(.cce, probs, y) } : evaluate(.cce, probs, y)
-    let (referenceValue, referenceD) = crossEntropyReference(probs, y)
-    #expect(value.bitPattern == referenceValue.bitPattern)
-    #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern))
+  // Every kernel variant, alone and from the sums a step shares (the terms in lanes, summed
+  // beside the Dice sums).
+  for kernels in KernelSet.available {
+    for shared in [false, true] {
+      for (flushed, y) in [(false, oneHotLabels), (true, oneHotLabels), (false, otherLabels)] {
+        func run() -> (Float, [Float]) {
+          evaluate(.cce, probs, y, kernels: kernels, shared: shared)
+        }
+        let (value, d) = flushed ? withSubnormalsFlushed(run) : run()
+        let (referenceValue, referenceD) = crossEntropyReference(probs, y)
+        #expect(value.bitPattern == referenceValue.bitPattern, "\(kernels), shared \(shared)")
+        #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern), "\(kernels)")
+      }
+    }
   }
 }
 
@@ -148,8 +170,11 @@ func diceLanesGiveTheReferenceBits(_ loss: Loss) {
   // 23 positions: two blocks of eight in lanes and seven one at a time.
   let y = oneHot((0..<23).map { $0 % 3 == 0 })
   let probs = randomArray(46, seed: 47, lo: 0, hi: 1)
-  let (value, d) = evaluate(loss, probs, y)
   let (referenceValue, referenceD) = diceReference(loss, probs, y)
-  #expect(value.bitPattern == referenceValue.bitPattern)
-  #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern))
+  // Alone, and from the sums a step shares with cross-entropy's chain beside them.
+  for shared in [false, true] {
+    let (value, d) = evaluate(loss, probs, y, shared: shared)
+    #expect(value.bitPattern == referenceValue.bitPattern, "shared \(shared)")
+    #expect(d.map(\.bitPattern) == referenceD.map(\.bitPattern), "shared \(shared)")
+  }
 }
