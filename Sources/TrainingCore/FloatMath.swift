@@ -13,6 +13,24 @@ func portableLog(_ x: Float) -> Float { portableLog(SIMD8(repeating: x))[0] }
 
 // MARK: - Over lanes
 
+/// x's lanes in Double, exactly, and back in Float, each rounded to nearest: written lane by
+/// lane, which compiles to one conversion instruction. The generic initialisers
+/// (`SIMD8<Double>(x)`) are sometimes left as calls, with 128-bit code around them: a build
+/// once ran exp three times slower that way.
+@inline(__always)
+func widened(_ x: SIMD8<Float>) -> SIMD8<Double> {
+  SIMD8(
+    Double(x[0]), Double(x[1]), Double(x[2]), Double(x[3]), Double(x[4]), Double(x[5]),
+    Double(x[6]), Double(x[7]))
+}
+
+@inline(__always)
+func narrowed(_ x: SIMD8<Double>) -> SIMD8<Float> {
+  SIMD8(
+    Float(x[0]), Float(x[1]), Float(x[2]), Float(x[3]), Float(x[4]), Float(x[5]), Float(x[6]),
+    Float(x[7]))
+}
+
 /// 2^k for integral k in Double's normal range, built from its bits.
 @inline(__always)
 private func powerOfTwo(_ k: SIMD8<Double>) -> SIMD8<Double> {
@@ -28,7 +46,7 @@ private func powerOfTwo(_ k: SIMD8<Double>) -> SIMD8<Double> {
 func portableExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   // Out-of-range lanes compute on 0 and are replaced below.
   let inRange = (x .>= -104) .& (x .<= 89)
-  let d = SIMD8<Double>(SIMD8<Float>().replacing(with: x, where: inRange))
+  let d = widened(SIMD8<Float>().replacing(with: x, where: inRange))
   let k = (d * 1.442_695_040_888_963_4).rounded(.toNearestOrEven)
   let r = d - k * 0.693_147_180_559_945_3
   var p = SIMD8<Double>(repeating: 2.505_210_838_544_171_9e-8)  // 1/11!
@@ -43,7 +61,7 @@ func portableExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
   p = p * r + 0.5
   p = p * r + 1
   p = p * r + 1
-  var e = SIMD8<Float>(p * powerOfTwo(k))
+  var e = narrowed(p * powerOfTwo(k))
   e.replace(with: 0, where: x .< -104)
   e.replace(with: .infinity, where: x .> 89)
   e.replace(with: x, where: x .!= x)  // NaN stays NaN
@@ -57,7 +75,7 @@ func portableExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
 func portableLog(_ x: SIMD8<Float>) -> SIMD8<Float> {
   // Lanes outside (0, ∞) compute on 1 and are replaced below.
   let normal = (x .> 0) .& (x .< .infinity)
-  let d = SIMD8<Double>(SIMD8<Float>(repeating: 1).replacing(with: x, where: normal))
+  let d = widened(SIMD8<Float>(repeating: 1).replacing(with: x, where: normal))
   let bits = unsafeBitCast(d, to: SIMD8<UInt64>.self)
   // d.exponent as a Double: the biased exponent field E is exact as 2^52 + E − 2^52.
   let field = (bits &>> 52) & 0x7ff
@@ -82,7 +100,7 @@ func portableLog(_ x: SIMD8<Float>) -> SIMD8<Float> {
   s = s * f2 + 1.0 / 5
   s = s * f2 + 1.0 / 3
   s = s * f2 + 1
-  var l = SIMD8<Float>(e * 0.693_147_180_559_945_3 + 2 * f * s)
+  var l = narrowed(e * 0.693_147_180_559_945_3 + 2 * f * s)
   l.replace(with: .infinity, where: x .== .infinity)
   l.replace(with: -.infinity, where: x .== 0)
   l.replace(with: .nan, where: (x .< 0) .| (x .!= x))
