@@ -134,6 +134,25 @@ func dice(
   return Float(1 - ratioSum / count)
 }
 
+/// `globalNorm` of each of the five losses' gradients g (5,P), lane `Loss.index`: the five
+/// serial sums side by side in one pass (independent chains, each in its own order, so the bits
+/// of five calls). Lanes 5…7 are 0.
+func globalNorms(_ g: UnsafePointer<Float>, P: Int) -> SIMD8<Float> {
+  var (s0, s1, s2, s3, s4) = (0.0, 0.0, 0.0, 0.0, 0.0)
+  for i in 0..<P {
+    let (v0, v1, v2) = (Double(g[i]), Double(g[P + i]), Double(g[2 * P + i]))
+    let (v3, v4) = (Double(g[3 * P + i]), Double(g[4 * P + i]))
+    s0 += v0 * v0
+    s1 += v1 * v1
+    s2 += v2 * v2
+    s3 += v3 * v3
+    s4 += v4 * v4
+  }
+  let roots = (s0.squareRoot(), s1.squareRoot(), s2.squareRoot(), s3.squareRoot(), s4.squareRoot())
+  return SIMD8(
+    Float(roots.0), Float(roots.1), Float(roots.2), Float(roots.3), Float(roots.4), 0, 0, 0)
+}
+
 /// The global L2 norm √(Σ g²) of `count` gradient values, summed serially in Double.
 func globalNorm(_ g: UnsafePointer<Float>, count: Int) -> Float {
   var sum = 0.0

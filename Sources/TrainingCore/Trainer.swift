@@ -163,8 +163,9 @@ public final class Trainer {
         dParams: grads + first.index * P, grads: trainGrads[0], params: params, layout: layout,
         acts: train, kernels: kernels,
         second: second.map { (grads + $0.index * P, trainGrads[1]) })
-      for loss in pair { gradNorms[loss.index] = globalNorm(grads + loss.index * P, count: P) }
     }
+    let norms = globalNorms(grads, P: P)
+    for loss in backpropagated { gradNorms[loss.index] = norms[loss.index] }
   }
 
   /// Applies step `step`'s update with the training loss's gradient, and folds the step's batch

@@ -93,6 +93,14 @@ func lossGradientsMatchFiniteDifferences(_ loss: Loss) {
   #expect(globalNorm([3, 4, 0, 12], count: 4) == 13)
   #expect(globalNorm([.nan, 1], count: 2).isNaN)
   #expect(globalNorm([.infinity, 1], count: 2) == .infinity)
+  // Five at once: the bits of five calls.
+  let g = randomArray(5 * 37, seed: 52, lo: -3, hi: 3)
+  let norms = globalNorms(g, P: 37)
+  for k in 0..<5 {
+    let one = Array(g[(37 * k)..<(37 * (k + 1))])
+    #expect(norms[k].bitPattern == globalNorm(one, count: 37).bitPattern, "loss \(k)")
+  }
+  #expect(norms[5] == 0 && norms[6] == 0 && norms[7] == 0)
 }
 
 /// cce one value at a time, as the formula reads: the reference for the lane version.
