@@ -36,9 +36,9 @@ package func crossEntropyTerms(
   return n
 }
 
-/// dProbs (N,2) += −(y/p)/N where y ≠ 0 and p is inside [ε, 1−ε] (the clip passes no gradient
-/// outside it): cce's gradient, sixteen values at a time (each takes one update, so the bits of
-/// one at a time).
+/// dProbs (N,2) = 0 + −(y/p)/N where y ≠ 0 and p is inside [ε, 1−ε], else 0 (the clip passes no
+/// gradient outside it): cce's gradient, written as the bits of adding it to a cleared buffer,
+/// so the buffer needs no clearing; sixteen values at a time, each the bits of one at a time.
 package func crossEntropyGradient(
   dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
   N: Int
@@ -50,21 +50,21 @@ package func crossEntropyGradient(
   while i + 16 <= 2 * N {
     let y = load16(labels + i)
     let p = load16(probs + i)
-    let d = load16(dProbs + i)
+    let zero = SIMD16<Float>()
     let update = (y .!= 0) .& (p .>= lo) .& (p .<= hi)
-    store16(d.replacing(with: d + -(y / p) * invN, where: update), dProbs + i)
+    store16(zero.replacing(with: zero + -(y / p) * invN, where: update), dProbs + i)
     i += 16
   }
   for i in i..<(2 * N) {
     let (y, p) = (labels[i], probs[i])
-    if y != 0 && p >= lo && p <= hi { dProbs[i] += -(y / p) * invN }
+    dProbs[i] = y != 0 && p >= lo && p <= hi ? 0 + -(y / p) * invN : 0
   }
 }
 
-/// dProbs (N,2) += b·u′(p) − a·y in the lanes where `channels` is set (lane 2j + c is channel c
-/// of a position; u′(p) = 2p if `square`, else 1): the Dice losses' gradient, with their
-/// coefficients a and b per channel. Each element takes one update, so eight positions at a
-/// time write the bits of one at a time.
+/// dProbs (N,2) = 0 + b·u′(p) − a·y in the lanes where `channels` is set, else 0 (lane 2j + c is
+/// channel c of a position; u′(p) = 2p if `square`, else 1): the Dice losses' gradient, with
+/// their coefficients a and b per channel, written as the bits of adding it to a cleared buffer.
+/// Each element is one expression, so eight positions at a time write the bits of one at a time.
 package func diceGradient(
   dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>, labels: UnsafePointer<Float>,
   N: Int, a: SIMD16<Float>, b: SIMD16<Float>, channels: SIMDMask<SIMD16<Int32>>, square: Bool
@@ -73,12 +73,13 @@ package func diceGradient(
   var i = 0
   while i + 16 <= 2 * N {
     let du = square ? 2 * load16(probs + i) : one
-    let d = load16(dProbs + i)
-    store16(d.replacing(with: d + (b * du - a * load16(labels + i)), where: channels), dProbs + i)
+    let zero = SIMD16<Float>()
+    let g = zero + (b * du - a * load16(labels + i))
+    store16(zero.replacing(with: g, where: channels), dProbs + i)
     i += 16
   }
-  for i in i..<(2 * N) where channels[i % 2] {
+  for i in i..<(2 * N) {
     let du: Float = square ? 2 * probs[i] : 1
-    dProbs[i] += b[i % 2] * du - a[i % 2] * labels[i]
+    dProbs[i] = channels[i % 2] ? 0 + (b[i % 2] * du - a[i % 2] * labels[i]) : 0
   }
 }

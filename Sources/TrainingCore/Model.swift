@@ -155,7 +155,9 @@ final class Activations {
   deinit { channelSums.deallocate() }
 }
 
-/// The activation gradients of one backward pass, allocated once; `clearAccumulated` per pass.
+/// The activation gradients of one backward pass, allocated once. Each is written whole by its
+/// producer (as 0 + value, the bits of adding to a cleared buffer) before it is read, so none is
+/// cleared between passes.
 final class ActivationGradients {
   private let arena: FloatArena
   /// Positions (B·H·W).
@@ -196,13 +198,6 @@ final class ActivationGradients {
     }
   }
 
-  /// Clears the gradients the backward pass accumulates into: dProbs and dLogits. Every other
-  /// activation gradient is written whole by its producer (as 0 + value, the bits of adding to a
-  /// cleared buffer) before it is read.
-  func clearAccumulated() {
-    zero(dProbs, 2 * N)
-    zero(dLogits, 2 * N)
-  }
 }
 
 /// Batch norm's moving mean and variance, per conv layer (F each).

@@ -46,8 +46,8 @@ package func softmaxForward(
   }
 }
 
-/// dLogits += p ⊙ (dProbs − Σ_c p_c·dProbs_c) per position; two channels eight positions at a
-/// time.
+/// dLogits = 0 + p ⊙ (dProbs − Σ_c p_c·dProbs_c) per position (the bits of adding it to a cleared
+/// buffer, so dLogits needs no clearing); two channels eight positions at a time.
 package func softmaxBackward(
   dLogits: UnsafeMutablePointer<Float>, dProbs: UnsafePointer<Float>, probs: UnsafePointer<Float>,
   N: Int, C: Int
@@ -62,7 +62,7 @@ package func softmaxBackward(
       // dot = (0 + p0·dp0) + p1·dp1 per position, in both of its lanes.
       let dot = (SIMD8<Float>() + firstOfPairs(products)) + secondOfPairs(products)
       let d = dLogits + 2 * start
-      store16(load16(d) + p * (dp - interleavePairs(dot, dot)), d)
+      store16(SIMD16<Float>() + p * (dp - interleavePairs(dot, dot)), d)
       start += 8
     }
   }
@@ -71,7 +71,7 @@ package func softmaxBackward(
     let dp = dProbs + n * C
     var dot: Float = 0
     for c in 0..<C { dot += p[c] * dp[c] }
-    for c in 0..<C { dLogits[n * C + c] += p[c] * (dp[c] - dot) }
+    for c in 0..<C { dLogits[n * C + c] = 0 + p[c] * (dp[c] - dot) }
   }
 }
 

@@ -150,7 +150,6 @@ public final class Trainer {
     for pairStart in stride(from: 0, to: backpropagated.count, by: 2) {
       let pair = backpropagated[pairStart..<min(pairStart + 2, backpropagated.count)]
       for (loss, g) in zip(pair, trainGrads) {
-        g.clearAccumulated()
         lossValues[loss.index] = lossForwardBackward(
           loss, dProbs: g.dProbs, probs: train.probs, labels: train.labels, N: train.N,
           sums: sums, kernels: kernels)

@@ -27,7 +27,6 @@ private func lossAndGradient(
   var dParams = [Float](repeating: 0, count: params.count)
   let value = params.withUnsafeBufferPointer { p in
     modelForward(params: p.start, layout: layout, acts: acts)
-    grads.clearAccumulated()
     let value = lossForwardBackward(
       config.loss, dProbs: grads.dProbs, probs: acts.probs, labels: acts.labels, N: acts.N)
     softmaxBackward(
