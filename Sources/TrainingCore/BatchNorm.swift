@@ -99,17 +99,31 @@ package func batchNormForward(
 
 /// out (N,C) = (input − mean)·(γ·rstd) + β with given statistics (C), rstd = 1/√(variance + ε):
 /// batch norm at evaluation with moving averages, in the form of TensorFlow's inference kernel.
+/// `relu`, if given, also receives the ReLU of each output (the expression of `reluForward`).
+/// Four channels take four positions per `SIMD16`, the same expression in every lane.
 package func batchNormInference(
   out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, mean: UnsafePointer<Float>,
   variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-  N: Int, C: Int
+  N: Int, C: Int, relu: UnsafeMutablePointer<Float>? = nil
 ) {
   withUnsafeTemporaryAllocation(of: Float.self, capacity: C) { scales in
     guard let scale = scales.baseAddress else { return }
     for c in 0..<C { scale[c] = 1 / (variance[c] + batchNormEpsilon).squareRoot() * gamma[c] }
-    for n in 0..<N {
+    var n = 0
+    if C == 4 {
+      let (m16, s16, b16) = (tile4(load4(mean)), tile4(load4(scale)), tile4(load4(beta)))
+      while n + 4 <= N {
+        let y = (load16(input + 4 * n) - m16) * s16 + b16
+        store16(y, out + 4 * n)
+        if let relu { store16(reluOf(y), relu + 4 * n) }
+        n += 4
+      }
+    }
+    for n in n..<N {
       for c in 0..<C {
-        out[n * C + c] = (input[n * C + c] - mean[c]) * scale[c] + beta[c]
+        let y = (input[n * C + c] - mean[c]) * scale[c] + beta[c]
+        out[n * C + c] = y
+        if let relu { relu[n * C + c] = y < 0 ? 0 : y }
       }
     }
   }

@@ -111,21 +111,21 @@ func batchNormForward(
 func batchNormInference(
   _ kernels: KernelSet, out: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>,
   mean: UnsafePointer<Float>, variance: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
-  beta: UnsafePointer<Float>, N: Int, C: Int
+  beta: UnsafePointer<Float>, N: Int, C: Int, relu: UnsafeMutablePointer<Float>? = nil
 ) {
   switch kernels {
   case .portable:
     batchNormInference(
       out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
-      C: C)
+      C: C, relu: relu)
   case .vector:
     TrainingCoreVector.batchNormInference(
       out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
-      C: C)
+      C: C, relu: relu)
   case .vector512:
     TrainingCoreVector512.batchNormInference(
       out: out, input: input, mean: mean, variance: variance, gamma: gamma, beta: beta, N: N,
-      C: C)
+      C: C, relu: relu)
   }
 }
 

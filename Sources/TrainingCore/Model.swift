@@ -248,8 +248,7 @@ func modelForward(
       batchNormInference(
         kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],
         variance: moving.variance[l], gamma: params + layout.gamma[l],
-        beta: params + layout.beta[l], N: acts.N, C: F)
-      reluForward(kernels, out: acts.relu[l], input: acts.normed[l], count: acts.N * F)
+        beta: params + layout.beta[l], N: acts.N, C: F, relu: acts.relu[l])
     }
     layerInput = UnsafePointer(acts.relu[l])
   }

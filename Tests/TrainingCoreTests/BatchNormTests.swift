@@ -140,6 +140,30 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
   }
 }
 
+@Test func batchNormInferenceLanesAndReluGiveTheExpressionsBits() {
+  // Four channels: positions four at a time in lanes, then one at a time; the ReLU beside.
+  let (n, c4) = (11, 4)
+  let input = randomArray(n * c4, seed: 72, lo: -3, hi: 3)
+  let gamma: [Float] = [0.5, 1, 2, -1.5]
+  let beta: [Float] = [0.25, 0, -1, 0.5]
+  let mean: [Float] = [0, 0.5, -1, 0.125]
+  let variance: [Float] = [1, 4, 0.25, 2]
+  for kernels in KernelSet.available {
+    var out = [Float](repeating: .nan, count: n * c4)
+    var relu = [Float](repeating: .nan, count: n * c4)
+    batchNormInference(
+      kernels, out: &out, input: input, mean: mean, variance: variance, gamma: gamma,
+      beta: beta, N: n, C: c4, relu: &relu)
+    for i in 0..<(n * c4) {
+      let c = i % c4
+      let scale = 1 / (variance[c] + batchNormEpsilon).squareRoot() * gamma[c]
+      let y = (input[i] - mean[c]) * scale + beta[c]
+      #expect(out[i].bitPattern == y.bitPattern, "\(kernels) \(i)")
+      #expect(relu[i].bitPattern == (y < 0 ? 0 : y).bitPattern, "\(kernels) \(i)")
+    }
+  }
+}
+
 @Test func movingAveragesFollowTensorFlow() {
   // TF: moving -= (moving − batch)·(1 − momentum), batch variance Bessel-corrected N/(N−1).
   var movingMean: [Float] = [0, 1]
