@@ -268,15 +268,23 @@ private func batchNormReluBackward(
     var s2a = SIMD4<Double>()
     var s1b = SIMD4<Double>()
     var s2b = SIMD4<Double>()
+    // The sums take the ReLU's gradient without its 0 + (which turns −0 into +0): a sum that
+    // starts at +0 is never −0, so adding ±0, or a product of ±0, leaves it the same bits.
+    @inline(__always)
+    func masked(_ dRelu: UnsafePointer<Float>, _ i: Int, _ positive: SIMDMask<SIMD4<Int32>>)
+      -> SIMD4<Double>
+    {
+      SIMD4<Double>(SIMD4<Float>().replacing(with: load4(dRelu + i), where: positive))
+    }
     for n in 0..<N {
       let i = n * C + cb
       let positive = load4(normed + i) .> 0
       let x = SIMD4<Double>(load4(xhat + i))
-      let da = SIMD4<Double>(dOut(first.dRelu, i, positive))
+      let da = masked(first.dRelu, i, positive)
       s1a += da
       s2a += da * x
       if paired {
-        let db = SIMD4<Double>(dOut(second.dRelu, i, positive))
+        let db = masked(second.dRelu, i, positive)
         s1b += db
         s2b += db * x
       }
