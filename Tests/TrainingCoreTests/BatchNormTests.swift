@@ -187,10 +187,16 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
 func fusedReluBatchNormBackwardGivesTheTwoPassBits(_ channels: Int) {
   let N = 37
   let C = channels
-  let dRelu = randomArray(N * C, seed: 61)
+  var dRelu = randomArray(N * C, seed: 61)
   var normed = randomArray(N * C, seed: 62)
   normed[0] = 0  // the gradient at 0 is 0
   normed[1] = -0
+  // A −0 gradient where the ReLU passes it, into channel 0's sums while they are still +0
+  // (positions 0 and 1 pass nothing there): the two-pass form sums 0 + −0 = +0, the fused sums
+  // take −0 itself (the same bits, as a sum from +0 is never −0).
+  normed[C] = -1
+  normed[2 * C] = 1
+  dRelu[2 * C] = -0
   let xhat = randomArray(N * C, seed: 63)
   let rstd = randomArray(C, seed: 64, lo: 0.5, hi: 2)
   let gamma = randomArray(C, seed: 65)
