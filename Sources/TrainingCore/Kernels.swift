@@ -203,12 +203,15 @@ func reluBackward(
 @inline(__always)
 func softmaxForward(
   _ kernels: KernelSet, probs: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int,
-  C: Int
+  C: Int, scratch: UnsafeMutablePointer<Float>? = nil
 ) {
   switch kernels {
-  case .portable: softmaxForward(probs: probs, logits: logits, N: N, C: C)
-  case .vector: TrainingCoreVector.softmaxForward(probs: probs, logits: logits, N: N, C: C)
-  case .vector512: TrainingCoreVector512.softmaxForward(probs: probs, logits: logits, N: N, C: C)
+  case .portable: softmaxForward(probs: probs, logits: logits, N: N, C: C, scratch: scratch)
+  case .vector:
+    TrainingCoreVector.softmaxForward(probs: probs, logits: logits, N: N, C: C, scratch: scratch)
+  case .vector512:
+    TrainingCoreVector512.softmaxForward(
+      probs: probs, logits: logits, N: N, C: C, scratch: scratch)
   }
 }
 

@@ -113,6 +113,8 @@ final class Activations {
   var inputSplatReady = false
   /// Room for a wide conv row's repeated weights (`repeatWeightsFour`, 144·F Floats).
   let repeatedWeights: UnsafeMutablePointer<Float>
+  /// Room for the softmax's exps (N).
+  let softmaxScratch: UnsafeMutablePointer<Float>
   /// A conv layer's Σ over positions of each output channel (F), in Double, for batch norm.
   let channelSums: UnsafeMutablePointer<Double>
 
@@ -128,8 +130,9 @@ final class Activations {
     perLayer += N * F + 32
     if backward { perLayer += 4 * N * F + 32 }
     arena = FloatArena(
-      capacity: 7 * N + 32 + 144 * F + layout.layers * perLayer, slices: 5 + 9 * layout.layers)
+      capacity: 8 * N + 32 + 144 * F + layout.layers * perLayer, slices: 6 + 9 * layout.layers)
     input = arena.takeWithSlack(N)
+    softmaxScratch = arena.take(N)
     labels = arena.take(2 * N)
     repeatedWeights = arena.take(144 * F)
     channelSums = .allocate(capacity: F)
@@ -257,7 +260,9 @@ func modelForward(
     bias: params + layout.outputBias, wide: nil, B: acts.B, H: acts.H, W: acts.W,
     Cin: layout.lastChannels, Cout: 2, K: 1, channelSums: nil, reluOut: nil)
   if probabilities {
-    softmaxForward(kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2)
+    softmaxForward(
+      kernels, probs: acts.probs, logits: acts.logits, N: acts.N, C: 2, scratch: acts.softmaxScratch
+    )
   }
 }
 

@@ -4,31 +4,32 @@
 
 /// probs (N,C) = softmax(logits (N,C)) per position, with the max subtracted first. Two
 /// channels run eight positions at a time in lanes, with the same operations as one at a time
-/// and one exp per position (the max term's is exp(0) = 1).
+/// and one exp per position (the max term's is exp(0) = 1), in three passes: the exps'
+/// arguments, then the exps (independent of each other, so the core overlaps their long chains),
+/// then the probabilities. `scratch` is room for N Floats (allocated for the call if not given).
+/// Logits with a NaN or an infinity send every position one at a time.
 package func softmaxForward(
-  probs: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, C: Int
+  probs: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, N: Int, C: Int,
+  scratch: UnsafeMutablePointer<Float>? = nil
 ) {
   var start = 0
-  if C == 2 {
-    while start + 8 <= N {
-      let z = load16(logits + 2 * start)
-      let z0 = firstOfPairs(z)
-      let z1 = secondOfPairs(z)
-      // m = z0, then z1 unless z1 <= m: NaN wins, so it propagates.
-      let m = z1.replacing(with: z0, where: z1 .<= z0)
-      let d0 = z0 - m
-      let d1 = z1 - m
-      // The max term's difference is 0, whose exp is exactly 1: one exp per position does.
-      let firstIsMax = d0 .== 0
-      guard all(firstIsMax .| (d1 .== 0)) else { break }  // NaN or infinities: one at a time
-      let other = portableExp(d0.replacing(with: d1, where: firstIsMax))
-      let one = SIMD8<Float>(repeating: 1)
-      let e0 = other.replacing(with: one, where: firstIsMax)
-      let e1 = one.replacing(with: other, where: firstIsMax)
-      // sum = (0 + e0) + e1, as the loop below.
-      let sum = (SIMD8<Float>() + e0) + e1
-      store16(interleavePairs(e0 / sum, e1 / sum), probs + 2 * start)
-      start += 8
+  if C == 2 && N >= 8 {
+    let room = scratch ?? .allocate(capacity: N)
+    defer { if scratch == nil { room.deallocate() } }
+    let end = N / 8 * 8
+    var inLanes = SIMDMask<SIMD8<Int32>>(repeating: true)
+    for n in stride(from: 0, to: end, by: 8) {
+      let g = SoftmaxEight(load16(logits + 2 * n))
+      inLanes .&= g.inLanes
+      store8(g.argument, room + n)
+    }
+    if all(inLanes) {
+      for n in stride(from: 0, to: end, by: 8) { store8(portableExp(load8(room + n)), room + n) }
+      for n in stride(from: 0, to: end, by: 8) {
+        let g = SoftmaxEight(load16(logits + 2 * n))
+        store16(g.probabilities(load8(room + n)), probs + 2 * n)
+      }
+      start = end
     }
   }
   for n in start..<N {
@@ -43,6 +44,43 @@ package func softmaxForward(
       sum += e
     }
     for c in 0..<C { p[c] = p[c] / sum }
+  }
+}
+
+/// Eight two-channel positions' softmax (lane j: position j), in the operations of the loop
+/// over one position: the max m, the differences z − m, and the exp of the one that is not the
+/// max's (whose difference is 0 and whose exp is exactly 1).
+private struct SoftmaxEight {
+  let firstIsMax: SIMDMask<SIMD8<Int32>>
+  /// The lanes this form computes exactly: no NaN and no infinity (those go one at a time).
+  let inLanes: SIMDMask<SIMD8<Int32>>
+  /// The difference whose exp the position needs.
+  let argument: SIMD8<Float>
+
+  @inline(__always)
+  init(_ z: SIMD16<Float>) {
+    let z0 = firstOfPairs(z)
+    let z1 = secondOfPairs(z)
+    // m = z0, then z1 unless z1 <= m: NaN wins, so it propagates.
+    let m = z1.replacing(with: z0, where: z1 .<= z0)
+    let d0 = z0 - m
+    let d1 = z1 - m
+    let isMax = d0 .== 0
+    let exact = isMax .| (d1 .== 0)
+    firstIsMax = isMax
+    inLanes = exact
+    argument = d0.replacing(with: d1, where: isMax)
+  }
+
+  /// The positions' probabilities, (8,2), from `other` = exp(argument).
+  @inline(__always)
+  func probabilities(_ other: SIMD8<Float>) -> SIMD16<Float> {
+    let one = SIMD8<Float>(repeating: 1)
+    let e0 = other.replacing(with: one, where: firstIsMax)
+    let e1 = one.replacing(with: other, where: firstIsMax)
+    // sum = (0 + e0) + e1, as the loop over one position.
+    let sum = (SIMD8<Float>() + e0) + e1
+    return interleavePairs(e0 / sum, e1 / sum)
   }
 }
 

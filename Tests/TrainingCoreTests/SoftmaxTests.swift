@@ -4,10 +4,19 @@ import Testing
 
 @testable import TrainingCore
 
-private func softmax(_ logits: [Float]) -> [Float] {
+/// The softmax of (N,2) logits; with `kernels`, that variant with the trainer's scratch room.
+private func softmax(_ logits: [Float], kernels: KernelSet? = nil) -> [Float] {
   var probs = [Float](repeating: 0, count: logits.count)
-  probs.withUnsafeMutableBufferPointer {
-    softmaxForward(probs: $0.start, logits: logits, N: logits.count / 2, C: 2)
+  var scratch = [Float](repeating: .nan, count: logits.count / 2)
+  probs.withUnsafeMutableBufferPointer { p in
+    guard let kernels else {
+      softmaxForward(probs: p.start, logits: logits, N: logits.count / 2, C: 2)
+      return
+    }
+    scratch.withUnsafeMutableBufferPointer {
+      softmaxForward(
+        kernels, probs: p.start, logits: logits, N: logits.count / 2, C: 2, scratch: $0.start)
+    }
   }
   return probs
 }
@@ -34,20 +43,23 @@ private func softmax(_ logits: [Float]) -> [Float] {
 }
 
 @Test func softmaxLanesGiveThePositionBits() {
-  // Positions eight at a time against the same positions one by one (the scalar path): random
-  // logits with a tie and subnormals, and the same with NaN and infinities in the second
-  // block of eight, which sends the rest one at a time.
+  // Positions eight at a time against the same positions one by one (the scalar path), in
+  // every kernel variant: random logits with a tie and subnormals, and the same with NaN and
+  // infinities in the second block of eight, which sends every position one at a time.
   var plain = randomArray(2 * 37, seed: 33, lo: -120, hi: 120)
   plain.replaceSubrange(0..<6, with: [0, 0, 1e-40, -1e-40, 3, 3])
   var special = plain
   special.replaceSubrange(18..<26, with: [.nan, 1, 1, .nan, .infinity, 0, -.infinity, 3])
   for logits in [plain, special] {
     for flushed in [false, true] {
-      let lanes = flushed ? withSubnormalsFlushed { softmax(logits) } : softmax(logits)
-      for n in 0..<37 {
-        let pair = Array(logits[(2 * n)..<(2 * n + 2)])
-        let one = flushed ? withSubnormalsFlushed { softmax(pair) } : softmax(pair)
-        #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+      for kernels in [nil] + KernelSet.available {
+        func run() -> [Float] { softmax(logits, kernels: kernels) }
+        let lanes = flushed ? withSubnormalsFlushed(run) : run()
+        for n in 0..<37 {
+          let pair = Array(logits[(2 * n)..<(2 * n + 2)])
+          let one = flushed ? withSubnormalsFlushed { softmax(pair) } : softmax(pair)
+          #expect(Array(lanes[(2 * n)..<(2 * n + 2)]).bitsEqual(one), "position \(n)")
+        }
       }
     }
   }
