@@ -7,19 +7,37 @@
 /// The ε added to the variance.
 let batchNormEpsilon: Float = 1e-3
 
+/// A copy for `batchNormForward` to make beside its variance: out = `splatFour` of x, which
+/// holds `perPosition` values per position.
+package typealias BatchNormSplat = (
+  out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, perPosition: Int
+)
+
 /// out (N,C) = γ·xhat + β, xhat = (input − mean)·rstd; caches xhat (N,C), mean (C), rstd (C)
 /// for the backward pass, and the biased batch variance (C) for the moving averages. N counts
 /// all positions B·H·W. `sums`, if given, holds each channel's Σ over n = 0, 1, … of
 /// Double(input[n, c]), the mean's sum in its order, already made (`conv2dForward`'s
 /// `channelSums`). `relu`, if given, also receives the ReLU of out (N,C), made as out is stored
-/// (the expression of `reluForward`).
+/// (the expression of `reluForward`). `splat`, if given, is a `splatFour` of an unrelated
+/// (N, perPosition) buffer, perPosition 1 or 4, made in the variance's pass: that pass is bound
+/// by its serial sums' latency, so the copy's loads and stores run in its shadow (the conv
+/// layer's input, which the kernel gradients read; same bits as a `splatFour` call).
 package func batchNormForward(
   out: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>,
   mean: UnsafeMutablePointer<Float>, variance varianceOut: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>,
   input: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-  N: Int, C: Int, sums: UnsafePointer<Double>? = nil, relu: UnsafeMutablePointer<Float>? = nil
+  N: Int, C: Int, sums: UnsafePointer<Double>? = nil, relu: UnsafeMutablePointer<Float>? = nil,
+  splat: BatchNormSplat? = nil
 ) {
+  if let splat, C != 4 || (splat.perPosition != 1 && splat.perPosition != 4) {
+    // Only the four-channel pass carries the copy.
+    splatFour(out: splat.out, x: splat.x, count: N * splat.perPosition)
+    batchNormForward(
+      out: out, xhat: xhat, mean: mean, variance: varianceOut, rstd: rstd, input: input,
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
+    return
+  }
   if C % 4 == 0 {
     // The same sums with four channels in SIMD lanes (independent chains, each serial over n).
     for cb in stride(from: 0, to: C, by: 4) {
@@ -31,9 +49,23 @@ package func batchNormForward(
       }
       let m = SIMD4<Float>(sum / Double(N))
       var squares = SIMD4<Double>()
-      for n in 0..<N {
-        let diff = SIMD4<Double>(load4(input + n * C + cb) - m)
-        squares += diff * diff
+      if let splat, splat.perPosition == 4 {
+        for n in 0..<N {
+          let diff = SIMD4<Double>(load4(input + n * C + cb) - m)
+          squares += diff * diff
+          store16(repeatEach4(load4(splat.x + 4 * n)), splat.out + 16 * n)
+        }
+      } else if let splat {
+        for n in 0..<N {
+          let diff = SIMD4<Double>(load4(input + n * C + cb) - m)
+          squares += diff * diff
+          store4(SIMD4(repeating: splat.x[n]), splat.out + 4 * n)
+        }
+      } else {
+        for n in 0..<N {
+          let diff = SIMD4<Double>(load4(input + n * C + cb) - m)
+          squares += diff * diff
+        }
       }
       let variance = SIMD4<Float>(squares / Double(N))
       let r = 1 / (variance + batchNormEpsilon).squareRoot()

@@ -89,21 +89,23 @@ func batchNormForward(
   mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
   rstd: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, gamma: UnsafePointer<Float>,
   beta: UnsafePointer<Float>, N: Int, C: Int, sums: UnsafePointer<Double>?,
-  relu: UnsafeMutablePointer<Float>?
+  relu: UnsafeMutablePointer<Float>?, splat: BatchNormSplat? = nil
 ) {
   switch kernels {
   case .portable:
     batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu, splat: splat)
   case .vector:
     TrainingCoreVector.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu,
+      splat: splat)
   case .vector512:
     TrainingCoreVector512.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu,
+      splat: splat)
   }
 }
 

@@ -229,12 +229,15 @@ func modelForward(
     if wide && !(l == 0 && cin == 1) {
       planarCopy(kernels, out: acts.inputPlanar[l], x: layerInput, N: acts.N, C: cin)
     }
-    if splats { splatFour(kernels, out: acts.inputSplat[l], x: layerInput, count: acts.N * cin) }
     let operands = wide ? (UnsafePointer(acts.inputPlanar[l]), acts.repeatedWeights) : nil
     // Without batch norm, the conv makes the ReLU as it stores. Batch norm with the batch's
-    // statistics takes its mean's sums from the conv, which makes them as it stores, and makes
-    // the ReLU as it stores its own output.
+    // statistics takes its mean's sums from the conv, which makes them as it stores, makes the
+    // ReLU as it stores its own output, and makes the layer input's splat for the backward pass
+    // in the shadow of its variance's serial sums.
     let batchStatistics = layout.batchNorm && moving == nil
+    if splats && !batchStatistics {
+      splatFour(kernels, out: acts.inputSplat[l], x: layerInput, count: acts.N * cin)
+    }
     conv2dForward(
       kernels, out: acts.conv[l], input: layerInput, weight: params + layout.kernel[l],
       bias: layout.batchNorm ? nil : params + layout.bias[l], wide: operands,
@@ -246,7 +249,8 @@ func modelForward(
         kernels, out: acts.normed[l], xhat: acts.xhat[l], mean: acts.mean[l],
         variance: acts.variance[l], rstd: acts.rstd[l], input: acts.conv[l],
         gamma: params + layout.gamma[l], beta: params + layout.beta[l], N: acts.N, C: F,
-        sums: acts.channelSums, relu: acts.relu[l])
+        sums: acts.channelSums, relu: acts.relu[l],
+        splat: splats ? (acts.inputSplat[l], layerInput, cin) : nil)
     } else if layout.batchNorm, let moving {
       batchNormInference(
         kernels, out: acts.normed[l], input: acts.conv[l], mean: moving.mean[l],

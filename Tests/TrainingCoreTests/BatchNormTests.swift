@@ -123,6 +123,41 @@ func batchNormFastKernelsEqualReference(_ channels: Int) {
   #expect(dGamma == dReference.dGamma && dBeta == dReference.dBeta)
 }
 
+/// The splat batch norm makes in its variance's pass: the bits of `splatFour`, and batch norm's
+/// own outputs unchanged; four channels carry it, others make it first.
+@Test(arguments: [(4, 1), (4, 4), (8, 4), (4, 3)])
+func batchNormForwardMakesTheSplatBesideItsVariance(_ channels: Int, _ perPosition: Int) {
+  let n = 13
+  let input = randomArray(n * channels, seed: 73, lo: -2, hi: 3)
+  let gamma = randomArray(channels, seed: 74, lo: 0.5, hi: 1.5)
+  let beta = randomArray(channels, seed: 75)
+  let other = randomArray(n * perPosition, seed: 76)
+  func run(splat: Bool) -> [[Float]] {
+    var out = [Float](repeating: .nan, count: n * channels)
+    var xhat = out
+    var relu = out
+    var mean = [Float](repeating: .nan, count: channels)
+    var variance = mean
+    var rstd = mean
+    var copy = [Float](repeating: .nan, count: 4 * n * perPosition)
+    copy.withUnsafeMutableBufferPointer { c in
+      other.withUnsafeBufferPointer { x in
+        batchNormForward(
+          out: &out, xhat: &xhat, mean: &mean, variance: &variance, rstd: &rstd, input: input,
+          gamma: gamma, beta: beta, N: n, C: channels, relu: &relu,
+          splat: splat ? (c.start, x.baseAddress!, perPosition) : nil)
+      }
+    }
+    return [out, xhat, relu, mean, variance, rstd, copy]
+  }
+  let with = run(splat: true)
+  let without = run(splat: false)
+  for k in 0..<6 { #expect(with[k].map(\.bitPattern) == without[k].map(\.bitPattern)) }
+  var splat = [Float](repeating: .nan, count: 4 * n * perPosition)
+  splatFour(out: &splat, x: other, count: n * perPosition)
+  #expect(with[6] == splat)
+}
+
 @Test func batchNormInferenceUsesTheGivenStatistics() {
   let n = 6
   let input = randomArray(n * C, seed: 71, lo: -3, hi: 3)
