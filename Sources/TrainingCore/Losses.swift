@@ -62,9 +62,8 @@ struct LossSums {
 }
 
 /// Returns the value of `loss` and writes its gradient to dProbs (N,2), as 0 + each value (the
-/// bits of adding it to a cleared buffer). `sums`, if
-/// given, are `LossSums` of these probs and labels shared by the losses of a step (with cce's
-/// sum if the loss is cce).
+/// bits of adding it to a cleared buffer). `sums`, if given, are `LossSums` of these probs and
+/// labels shared by the losses of a step (with cce's sum if the loss is cce).
 func lossForwardBackward(
   _ loss: Loss, dProbs: UnsafeMutablePointer<Float>, probs: UnsafePointer<Float>,
   labels: UnsafePointer<Float>, N: Int, sums: LossSums? = nil, kernels: KernelSet = .best

@@ -163,8 +163,6 @@ final class Activations {
 /// cleared between passes.
 final class ActivationGradients {
   private let arena: FloatArena
-  /// Positions (B·H·W).
-  let N: Int
   let dProbs: UnsafeMutablePointer<Float>  // (B,H,W,2)
   let dLogits: UnsafeMutablePointer<Float>  // (B,H,W,2)
   /// Per layer (B,H,W,F), d layer output; with batch norm only (without it, the conv above writes
@@ -181,7 +179,6 @@ final class ActivationGradients {
   init(layout: ModelLayout, N: Int) {
     let F = layout.filters
     let perLayer = (layout.batchNorm ? 3 : 2) * N * F
-    self.N = N
     let count = 4 * N + layout.layers * perLayer
     let scratchCount = 9 * F * F + 144 * F
     let planarCount = max(layout.layers - 1, 0) * (N * F + 32)
@@ -200,7 +197,6 @@ final class ActivationGradients {
       dConvPlanar.append(l > 0 ? arena.takeWithSlack(N * F) : nil)
     }
   }
-
 }
 
 /// Batch norm's moving mean and variance, per conv layer (F each).
