@@ -49,6 +49,8 @@ package func batchNormForward(
       }
       let m = SIMD4<Float>(sum / Double(N))
       var squares = SIMD4<Double>()
+      // Three loops rather than one with the copy's choice inside: that branch made batch
+      // norm's forward pass half again as slow (perf, cce θ 0.95 with batch norm, Adam).
       if let splat, splat.perPosition == 4 {
         for n in 0..<N {
           let diff = SIMD4<Double>(load4(input + n * C + cb) - m)

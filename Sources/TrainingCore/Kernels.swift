@@ -99,13 +99,11 @@ func batchNormForward(
   case .vector:
     TrainingCoreVector.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu,
-      splat: splat)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu, splat: splat)
   case .vector512:
     TrainingCoreVector512.batchNormForward(
       out: out, xhat: xhat, mean: mean, variance: variance, rstd: rstd, input: input,
-      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu,
-      splat: splat)
+      gamma: gamma, beta: beta, N: N, C: C, sums: sums, relu: relu, splat: splat)
   }
 }
 

@@ -353,11 +353,6 @@ func modelBackward(
   }
 }
 
-/// Pixel accuracy of argmax over the two logits (a tie predicts class 0) against the labels.
-func pixelAccuracy(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) -> Double {
-  Double(correctPixels(logits: logits, labels: labels, N: N)) / Double(N)
-}
-
 /// The pixels whose argmax over the two logits (a tie predicts class 0) is their label.
 func correctPixels(logits: UnsafePointer<Float>, labels: UnsafePointer<Float>, N: Int) -> Int {
   // Eight positions at a time (a count is exact in any order), then one at a time.

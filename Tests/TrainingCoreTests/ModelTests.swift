@@ -95,7 +95,7 @@ private func modelGradientsMatchFiniteDifferences(_ c: Case) {
   #expect(params[(layout.parameterCount - 2)...].allSatisfy { $0 == 0 })
 }
 
-@Test func pixelAccuracyCountsArgmaxMatchesWithTiesAndNaNPredictingBackground() {
+@Test func correctPixelsCountsArgmaxMatchesWithTiesAndNaNPredictingBackground() {
   // 21 positions: two blocks of eight in lanes and five one at a time.
   var logits = randomArray(42, seed: 91)
   logits[2] = logits[3]  // a tie predicts class 0
@@ -107,6 +107,6 @@ private func modelGradientsMatchFiniteDifferences(_ c: Case) {
     let predicted = logits[2 * n + 1] > logits[2 * n] ? 1 : 0
     if predicted == (labels[2 * n + 1] > 0.5 ? 1 : 0) { correct += 1 }
   }
-  #expect(pixelAccuracy(logits: logits, labels: labels, N: 21) == Double(correct) / 21)
+  #expect(correctPixels(logits: logits, labels: labels, N: 21) == correct)
   #expect(correct > 0 && correct < 21)
 }
