@@ -59,6 +59,8 @@ let package = Package(
       swiftSettings: [
         .unsafeFlags(vector512Flags),
         .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+        // 32 registers: the wide conv rows keep 32 positions' sums in them (ConvWide.swift).
+        .define("THIRTY_TWO_VECTOR_REGISTERS"),
       ]
     ),
     .target(

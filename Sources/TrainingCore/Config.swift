@@ -3,7 +3,7 @@
 
 /// The version of the core's numerical semantics. It is part of every cell id: bump it whenever
 /// a change can alter any step record for some config, and regenerate the golden manifest.
-public let coreSemanticsVersion = "2"
+public let coreSemanticsVersion = "3"
 
 /// The five losses of the experiment, in their canonical order.
 public enum Loss: String, CaseIterable, Sendable, Hashable, Comparable {

@@ -1,6 +1,8 @@
 // K×K convolution, stride 1, 'same' zero padding, NHWC activations and (K,K,Cin,Cout) kernels as
-// Keras stores them. Each output is one serial sum in a fixed order (padded taps skipped); the
-// fast kernels and the plain references below use exactly the same order, so they agree bitwise.
+// Keras stores them. Each output is one serial sum in a fixed order (padded taps skipped), each
+// product term added by one fused multiply-add (`addingProduct`, core version 3); the fast
+// kernels and the plain references below use exactly the same order and operations, so they
+// agree bitwise.
 // Shapes are named as in the formulas (B, H, W, C, N, K), as llm.c does.
 // swift-format-ignore-file: AlwaysUseLowerCamelCase
 
@@ -107,10 +109,10 @@ private func conv2dForwardSums(
                 let wk = weight + (ky * K + kx) * Cin * Cout + cob
                 for ci in 0..<Cin {
                   let w = load4(wk + ci * Cout)
-                  acc0 = acc0 + SIMD4(repeating: inp[ci]) * w
-                  acc1 = acc1 + SIMD4(repeating: inp[Cin + ci]) * w
-                  acc2 = acc2 + SIMD4(repeating: inp[2 * Cin + ci]) * w
-                  acc3 = acc3 + SIMD4(repeating: inp[3 * Cin + ci]) * w
+                  acc0 = acc0.addingProduct(SIMD4(repeating: inp[ci]), w)
+                  acc1 = acc1.addingProduct(SIMD4(repeating: inp[Cin + ci]), w)
+                  acc2 = acc2.addingProduct(SIMD4(repeating: inp[2 * Cin + ci]), w)
+                  acc3 = acc3.addingProduct(SIMD4(repeating: inp[3 * Cin + ci]), w)
                 }
               }
             }
@@ -130,7 +132,7 @@ private func conv2dForwardSums(
                 let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
                 let wk = weight + (ky * K + kx) * Cin * Cout + cob
                 for ci in 0..<Cin {
-                  acc = acc + SIMD4(repeating: inp[ci]) * load4(wk + ci * Cout)
+                  acc = acc.addingProduct(SIMD4(repeating: inp[ci]), load4(wk + ci * Cout))
                 }
               }
             }
@@ -143,7 +145,7 @@ private func conv2dForwardSums(
               for kx in kxLo..<kxHi {
                 let inp = input + ((b * H + y + ky - pad) * W + x + kx - pad) * Cin
                 let wk = weight + (ky * K + kx) * Cin * Cout + co
-                for ci in 0..<Cin { acc += inp[ci] * wk[ci * Cout] }
+                for ci in 0..<Cin { acc = acc.addingProduct(inp[ci], wk[ci * Cout]) }
               }
             }
             o[co] = acc
@@ -400,10 +402,10 @@ private func conv2dInputGradientSums(
                 let wt = scratch + (ky * K + kx) * Cout * Cin + cib
                 for co in 0..<Cout {
                   let w = load4(wt + co * Cin)
-                  acc0 = acc0 + SIMD4(repeating: d[co]) * w
-                  acc1 = acc1 + SIMD4(repeating: d[Cout + co]) * w
-                  acc2 = acc2 + SIMD4(repeating: d[2 * Cout + co]) * w
-                  acc3 = acc3 + SIMD4(repeating: d[3 * Cout + co]) * w
+                  acc0 = acc0.addingProduct(SIMD4(repeating: d[co]), w)
+                  acc1 = acc1.addingProduct(SIMD4(repeating: d[Cout + co]), w)
+                  acc2 = acc2.addingProduct(SIMD4(repeating: d[2 * Cout + co]), w)
+                  acc3 = acc3.addingProduct(SIMD4(repeating: d[3 * Cout + co]), w)
                 }
               }
             }
@@ -423,7 +425,7 @@ private func conv2dInputGradientSums(
                 let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
                 let wt = scratch + (ky * K + kx) * Cout * Cin + cib
                 for co in 0..<Cout {
-                  acc = acc + SIMD4(repeating: d[co]) * load4(wt + co * Cin)
+                  acc = acc.addingProduct(SIMD4(repeating: d[co]), load4(wt + co * Cin))
                 }
               }
             }
@@ -436,7 +438,7 @@ private func conv2dInputGradientSums(
               for kx in kxLo..<kxHi {
                 let d = dOut + ((b * H + iy - ky + pad) * W + ix - kx + pad) * Cout
                 let wt = scratch + (ky * K + kx) * Cout * Cin + ci
-                for co in 0..<Cout { acc += d[co] * wt[co * Cin] }
+                for co in 0..<Cout { acc = acc.addingProduct(d[co], wt[co * Cin]) }
               }
             }
             di[ci] = 0 + acc
@@ -477,10 +479,10 @@ private func conv2dWeightGradientByTap(
                 for x in xLo..<xHi {
                   let d = load4(dRow + x * Cout)
                   let i = inRow + x * Cin
-                  acc0 = acc0 + SIMD4(repeating: i[0]) * d
-                  acc1 = acc1 + SIMD4(repeating: i[1]) * d
-                  acc2 = acc2 + SIMD4(repeating: i[2]) * d
-                  acc3 = acc3 + SIMD4(repeating: i[3]) * d
+                  acc0 = acc0.addingProduct(SIMD4(repeating: i[0]), d)
+                  acc1 = acc1.addingProduct(SIMD4(repeating: i[1]), d)
+                  acc2 = acc2.addingProduct(SIMD4(repeating: i[2]), d)
+                  acc3 = acc3.addingProduct(SIMD4(repeating: i[3]), d)
                 }
               }
             }
@@ -498,7 +500,7 @@ private func conv2dWeightGradientByTap(
                 let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
                 let dRow = dOut + (b * H + y) * W * Cout + cob
                 for x in xLo..<xHi {
-                  acc = acc + SIMD4(repeating: inRow[x * Cin]) * load4(dRow + x * Cout)
+                  acc = acc.addingProduct(SIMD4(repeating: inRow[x * Cin]), load4(dRow + x * Cout))
                 }
               }
             }
@@ -519,10 +521,10 @@ private func conv2dWeightGradientByTap(
                 for x in xLo..<xHi {
                   let d = dRow[x * Cout]
                   let i = inRow + x * Cin
-                  acc0 += i[0] * d
-                  acc1 += i[1] * d
-                  acc2 += i[2] * d
-                  acc3 += i[3] * d
+                  acc0 = acc0.addingProduct(i[0], d)
+                  acc1 = acc1.addingProduct(i[1], d)
+                  acc2 = acc2.addingProduct(i[2], d)
+                  acc3 = acc3.addingProduct(i[3], d)
                 }
               }
             }
@@ -539,7 +541,7 @@ private func conv2dWeightGradientByTap(
               for y in yLo..<yHi {
                 let inRow = input + ((b * H + y + ky - pad) * W + kx - pad) * Cin + ci
                 let dRow = dOut + (b * H + y) * W * Cout + co
-                for x in xLo..<xHi { acc += inRow[x * Cin] * dRow[x * Cout] }
+                for x in xLo..<xHi { acc = acc.addingProduct(inRow[x * Cin], dRow[x * Cout]) }
               }
             }
             dw[co] += acc
@@ -571,7 +573,7 @@ private func conv3x3WeightGradientByRow(
             let inRow = input + ((b * H + y + ky - 1) * W) * Cin + ci
             let dRow = dOut + (b * H + y) * W * Cout + cob
             if W == 1 {
-              acc1 = acc1 + SIMD4(repeating: inRow[0]) * load4(dRow)
+              acc1 = acc1.addingProduct(SIMD4(repeating: inRow[0]), load4(dRow))
               continue
             }
             if let inputSplat {
@@ -579,31 +581,31 @@ private func conv3x3WeightGradientByRow(
               let sRow = inputSplat + 4 * (((b * H + y + ky - 1) * W) * Cin + ci)
               let s = 4 * Cin
               let d0 = load4(dRow)
-              acc1 = acc1 + load4(sRow) * d0
-              acc2 = acc2 + load4(sRow + s) * d0
+              acc1 = acc1.addingProduct(load4(sRow), d0)
+              acc2 = acc2.addingProduct(load4(sRow + s), d0)
               for x in 1..<(W - 1) {
                 let d = load4(dRow + x * Cout)
-                acc0 = acc0 + load4(sRow + (x - 1) * s) * d
-                acc1 = acc1 + load4(sRow + x * s) * d
-                acc2 = acc2 + load4(sRow + (x + 1) * s) * d
+                acc0 = acc0.addingProduct(load4(sRow + (x - 1) * s), d)
+                acc1 = acc1.addingProduct(load4(sRow + x * s), d)
+                acc2 = acc2.addingProduct(load4(sRow + (x + 1) * s), d)
               }
               let dLast = load4(dRow + (W - 1) * Cout)
-              acc0 = acc0 + load4(sRow + (W - 2) * s) * dLast
-              acc1 = acc1 + load4(sRow + (W - 1) * s) * dLast
+              acc0 = acc0.addingProduct(load4(sRow + (W - 2) * s), dLast)
+              acc1 = acc1.addingProduct(load4(sRow + (W - 1) * s), dLast)
               continue
             }
             let d0 = load4(dRow)
-            acc1 = acc1 + SIMD4(repeating: inRow[0]) * d0
-            acc2 = acc2 + SIMD4(repeating: inRow[Cin]) * d0
+            acc1 = acc1.addingProduct(SIMD4(repeating: inRow[0]), d0)
+            acc2 = acc2.addingProduct(SIMD4(repeating: inRow[Cin]), d0)
             for x in 1..<(W - 1) {
               let d = load4(dRow + x * Cout)
-              acc0 = acc0 + SIMD4(repeating: inRow[(x - 1) * Cin]) * d
-              acc1 = acc1 + SIMD4(repeating: inRow[x * Cin]) * d
-              acc2 = acc2 + SIMD4(repeating: inRow[(x + 1) * Cin]) * d
+              acc0 = acc0.addingProduct(SIMD4(repeating: inRow[(x - 1) * Cin]), d)
+              acc1 = acc1.addingProduct(SIMD4(repeating: inRow[x * Cin]), d)
+              acc2 = acc2.addingProduct(SIMD4(repeating: inRow[(x + 1) * Cin]), d)
             }
             let dLast = load4(dRow + (W - 1) * Cout)
-            acc0 = acc0 + SIMD4(repeating: inRow[(W - 2) * Cin]) * dLast
-            acc1 = acc1 + SIMD4(repeating: inRow[(W - 1) * Cin]) * dLast
+            acc0 = acc0.addingProduct(SIMD4(repeating: inRow[(W - 2) * Cin]), dLast)
+            acc1 = acc1.addingProduct(SIMD4(repeating: inRow[(W - 1) * Cin]), dLast)
           }
         }
         let dw = dWeight + (ky * 3 * Cin + ci) * Cout + cob
@@ -697,12 +699,13 @@ private func conv1x1WeightGradient(
         for n in 0..<N {
           let i = load4(input + n * Cin + cib)
           let d = dOut + n * Cout + co
-          accA = accA + i * SIMD4(repeating: d[0])
-          accB = accB + i * SIMD4(repeating: d[1])
+          accA = accA.addingProduct(i, SIMD4(repeating: d[0]))
+          accB = accB.addingProduct(i, SIMD4(repeating: d[1]))
         }
       } else {
         for n in 0..<N {
-          accA = accA + load4(input + n * Cin + cib) * SIMD4(repeating: dOut[n * Cout + co])
+          accA = accA.addingProduct(
+            load4(input + n * Cin + cib), SIMD4(repeating: dOut[n * Cout + co]))
         }
       }
       for j in 0..<4 {
@@ -728,14 +731,14 @@ private func conv1x1ForwardFourToTwo(
     let i = input + 4 * n
     var a0 = b0
     var a1 = b1
-    a0 += i[0] * w00
-    a1 += i[0] * w01
-    a0 += i[1] * w10
-    a1 += i[1] * w11
-    a0 += i[2] * w20
-    a1 += i[2] * w21
-    a0 += i[3] * w30
-    a1 += i[3] * w31
+    a0 = a0.addingProduct(i[0], w00)
+    a1 = a1.addingProduct(i[0], w01)
+    a0 = a0.addingProduct(i[1], w10)
+    a1 = a1.addingProduct(i[1], w11)
+    a0 = a0.addingProduct(i[2], w20)
+    a1 = a1.addingProduct(i[2], w21)
+    a0 = a0.addingProduct(i[3], w30)
+    a1 = a1.addingProduct(i[3], w31)
     out[2 * n] = a0
     out[2 * n + 1] = a1
   }
@@ -767,8 +770,8 @@ private struct OutputKernelSums {
   mutating func add(_ i: SIMD4<Float>, _ dOut: UnsafePointer<Float>) {
     let d0 = dOut[0]
     let d1 = dOut[1]
-    accA = accA + i * SIMD4(repeating: d0)
-    accB = accB + i * SIMD4(repeating: d1)
+    accA = accA.addingProduct(i, SIMD4(repeating: d0))
+    accB = accB.addingProduct(i, SIMD4(repeating: d1))
     bias0 += d0
     bias1 += d1
   }
@@ -821,8 +824,8 @@ private func conv1x1InputGradientTwoToFour(
       d[1], d[1], d[1], d[1], d[3], d[3], d[3], d[3], d[5], d[5], d[5], d[5], d[7], d[7], d[7],
       d[7])
     var acc = SIMD16<Float>()
-    acc = acc + d0 * w016
-    acc = acc + d1 * w116
+    acc = acc.addingProduct(d0, w016)
+    acc = acc.addingProduct(d1, w116)
     let g = SIMD16<Float>() + acc
     let i = 4 * start
     store16(relu.map { reluGradient(g, load16($0 + i)) } ?? g, dInput + i)
@@ -830,8 +833,8 @@ private func conv1x1InputGradientTwoToFour(
   }
   for n in start..<N {
     var acc = SIMD4<Float>()
-    acc = acc + SIMD4(repeating: dOut[2 * n]) * w0
-    acc = acc + SIMD4(repeating: dOut[2 * n + 1]) * w1
+    acc = acc.addingProduct(SIMD4(repeating: dOut[2 * n]), w0)
+    acc = acc.addingProduct(SIMD4(repeating: dOut[2 * n + 1]), w1)
     let g = SIMD4<Float>() + acc
     store4(relu.map { reluGradient(g, load4($0 + 4 * n)) } ?? g, dInput + 4 * n)
   }
@@ -847,19 +850,19 @@ private struct Quad {
   /// aj += i[j]·d for j = 0…3.
   @inline(__always)
   mutating func add(_ i: SIMD4<Float>, times d: SIMD4<Float>) {
-    a0 = a0 + SIMD4(repeating: i[0]) * d
-    a1 = a1 + SIMD4(repeating: i[1]) * d
-    a2 = a2 + SIMD4(repeating: i[2]) * d
-    a3 = a3 + SIMD4(repeating: i[3]) * d
+    a0 = a0.addingProduct(SIMD4(repeating: i[0]), d)
+    a1 = a1.addingProduct(SIMD4(repeating: i[1]), d)
+    a2 = a2.addingProduct(SIMD4(repeating: i[2]), d)
+    a3 = a3.addingProduct(SIMD4(repeating: i[3]), d)
   }
 
   /// aj += s[4j…4j+3]·d for j = 0…3, where s holds four input values each repeated four times.
   @inline(__always)
   mutating func add(splat s: UnsafePointer<Float>, times d: SIMD4<Float>) {
-    a0 = a0 + load4(s) * d
-    a1 = a1 + load4(s + 4) * d
-    a2 = a2 + load4(s + 8) * d
-    a3 = a3 + load4(s + 12) * d
+    a0 = a0.addingProduct(load4(s), d)
+    a1 = a1.addingProduct(load4(s + 4), d)
+    a2 = a2.addingProduct(load4(s + 8), d)
+    a3 = a3.addingProduct(load4(s + 12), d)
   }
 
   /// p[j·stride …] += aj.
@@ -907,12 +910,12 @@ private struct Six {
   /// aj = aj + s[j·stride]·w for j = 0…5.
   @inline(__always)
   mutating func add(_ s: UnsafePointer<Float>, stride: Int, times w: SIMD4<Float>) {
-    a0 = a0 + SIMD4(repeating: s[0]) * w
-    a1 = a1 + SIMD4(repeating: s[stride]) * w
-    a2 = a2 + SIMD4(repeating: s[2 * stride]) * w
-    a3 = a3 + SIMD4(repeating: s[3 * stride]) * w
-    a4 = a4 + SIMD4(repeating: s[4 * stride]) * w
-    a5 = a5 + SIMD4(repeating: s[5 * stride]) * w
+    a0 = a0.addingProduct(SIMD4(repeating: s[0]), w)
+    a1 = a1.addingProduct(SIMD4(repeating: s[stride]), w)
+    a2 = a2.addingProduct(SIMD4(repeating: s[2 * stride]), w)
+    a3 = a3.addingProduct(SIMD4(repeating: s[3 * stride]), w)
+    a4 = a4.addingProduct(SIMD4(repeating: s[4 * stride]), w)
+    a5 = a5.addingProduct(SIMD4(repeating: s[5 * stride]), w)
   }
 
   /// p[j·stride …] = aj.
@@ -960,9 +963,9 @@ func conv2dForwardReference(
               let ix = x + kx - pad
               if iy < 0 || iy >= H || ix < 0 || ix >= W { continue }
               for ci in 0..<Cin {
-                sum +=
-                  input[((b * H + iy) * W + ix) * Cin + ci]
-                  * weight[((ky * K + kx) * Cin + ci) * Cout + co]
+                sum = sum.addingProduct(
+                  input[((b * H + iy) * W + ix) * Cin + ci],
+                  weight[((ky * K + kx) * Cin + ci) * Cout + co])
               }
             }
           }
@@ -1002,9 +1005,9 @@ func conv2dBackwardReference(
                 let iy = y + ky - pad
                 let ix = x + kx - pad
                 if iy < 0 || iy >= H || ix < 0 || ix >= W { continue }
-                sum +=
-                  input[((b * H + iy) * W + ix) * Cin + ci]
-                  * dOut[((b * H + y) * W + x) * Cout + co]
+                sum = sum.addingProduct(
+                  input[((b * H + iy) * W + ix) * Cin + ci],
+                  dOut[((b * H + y) * W + x) * Cout + co])
               }
             }
           }
@@ -1024,9 +1027,9 @@ func conv2dBackwardReference(
               let x = ix - kx + pad
               if y < 0 || y >= H || x < 0 || x >= W { continue }
               for co in 0..<Cout {
-                sum +=
-                  weight[((ky * K + kx) * Cin + ci) * Cout + co]
-                  * dOut[((b * H + y) * W + x) * Cout + co]
+                sum = sum.addingProduct(
+                  weight[((ky * K + kx) * Cin + ci) * Cout + co],
+                  dOut[((b * H + y) * W + x) * Cout + co])
               }
             }
           }

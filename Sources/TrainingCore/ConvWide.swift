@@ -98,10 +98,12 @@ private let lanesBeforeTheLastPosition =
 /// a 4×4 transpose at the store puts each position's channels side by side (out is (N,4)).
 /// Taps outside the rows [kyLo, kyHi) are skipped; a tap reading left of column 0 or right of
 /// column W − 1 is skipped per lane by a mask, so every lane sums exactly the reference's terms in
-/// the reference's order. Sixteen positions run at once (sixteen independent sums per lane
-/// group), then four. `start` is `repeatEach4` of the start values. `overCleared` stores 0 + each
-/// sum (the bits the references get by adding it to a cleared gradient); otherwise the sums are
-/// stored. `relu`, if given, is the row of a ReLU's input (W,4) and each stored value v becomes
+/// the reference's order. Each product term is one fused multiply-add (core version 3). In the
+/// AVX-512 variant (THIRTY_TWO_VECTOR_REGISTERS) 32 positions run at once (eight accumulators,
+/// enough independent fused multiply-adds to cover their latency), then sixteen (four
+/// accumulators; a SIMD16 is already two or four registers in the other variants), then four.
+/// `start` is `repeatEach4` of the start values. `overCleared` stores 0 + each sum (the bits the
+/// references get by adding it to a cleared gradient); otherwise the sums are stored. `relu`, if given, is the row of a ReLU's input (W,4) and each stored value v becomes
 /// `reluGradient(v, relu)`. `summing`, if given, is a running sum per channel in Double, and the
 /// row's stored values are added to it position by position, in order; the result is the
 /// updated sum (batch norm's mean sum, made while the row's arithmetic runs). `reluOut`, if
@@ -152,6 +154,92 @@ private func conv3x3WideRowSums(
   let notFirst = lanesAfterTheFirstPosition
   let notLast = lanesBeforeTheLastPosition
   var x0 = 0
+  #if THIRTY_TWO_VECTOR_REGISTERS
+    let groupOf32 = true
+  #else
+    let groupOf32 = false
+  #endif
+  while groupOf32 && x0 + 32 <= W {
+    var a0 = start
+    var a1 = start
+    var a2 = start
+    var a3 = start
+    var a4 = start
+    var a5 = start
+    var a6 = start
+    var a7 = start
+    for ky in kyLo..<kyHi {
+      for kx in 0..<3 {
+        let dx = direction * (kx - 1)
+        let src = P + rowBase + direction * (ky - 1) * W + x0 + dx
+        let wk = ws + (ky * 3 + kx) * K * 16
+        if dx == -1 && x0 == 0 {
+          for k in 0..<K {
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0.replacing(with: a0.addingProduct(tile4(load4(p)), t), where: notFirst)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.addingProduct(tile4(load4(p + 12)), t)
+            a4 = a4.addingProduct(tile4(load4(p + 16)), t)
+            a5 = a5.addingProduct(tile4(load4(p + 20)), t)
+            a6 = a6.addingProduct(tile4(load4(p + 24)), t)
+            a7 = a7.addingProduct(tile4(load4(p + 28)), t)
+          }
+        } else if dx == 1 && x0 + 32 == W {
+          for k in 0..<K {
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0.addingProduct(tile4(load4(p)), t)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.addingProduct(tile4(load4(p + 12)), t)
+            a4 = a4.addingProduct(tile4(load4(p + 16)), t)
+            a5 = a5.addingProduct(tile4(load4(p + 20)), t)
+            a6 = a6.addingProduct(tile4(load4(p + 24)), t)
+            a7 = a7.replacing(with: a7.addingProduct(tile4(load4(p + 28)), t), where: notLast)
+          }
+        } else {
+          for k in 0..<K {
+            let t = load16(wk + 16 * k)
+            let p = src + k * N
+            a0 = a0.addingProduct(tile4(load4(p)), t)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.addingProduct(tile4(load4(p + 12)), t)
+            a4 = a4.addingProduct(tile4(load4(p + 16)), t)
+            a5 = a5.addingProduct(tile4(load4(p + 20)), t)
+            a6 = a6.addingProduct(tile4(load4(p + 24)), t)
+            a7 = a7.addingProduct(tile4(load4(p + 28)), t)
+          }
+        }
+      }
+    }
+    // The stores first, then what the others take from them (fewer live registers, and
+    // the same values and order as the four-position groups).
+    let d = o + 4 * x0
+    let zero = SIMD16<Float>()
+    store16(transpose4x4(overCleared ? zero + a0 : a0), d)
+    store16(transpose4x4(overCleared ? zero + a1 : a1), d + 16)
+    store16(transpose4x4(overCleared ? zero + a2 : a2), d + 32)
+    store16(transpose4x4(overCleared ? zero + a3 : a3), d + 48)
+    store16(transpose4x4(overCleared ? zero + a4 : a4), d + 64)
+    store16(transpose4x4(overCleared ? zero + a5 : a5), d + 80)
+    store16(transpose4x4(overCleared ? zero + a6 : a6), d + 96)
+    store16(transpose4x4(overCleared ? zero + a7 : a7), d + 112)
+    if relu != nil || reluOut != nil || summing != nil {
+      for at in stride(from: 0, to: 128, by: 16) {
+        var v = load16(d + at)
+        if let relu {
+          v = reluGradient(v, load16(relu + 4 * x0 + at))
+          store16(v, d + at)
+        }
+        if let reluOut { store16(reluOf(v), reluOut + 4 * x0 + at) }
+        if summing != nil { sums = addPositions(sums, v) }
+      }
+    }
+    x0 += 32
+  }
   while x0 + 16 <= W {
     var a0 = start
     var a1 = start
@@ -166,28 +254,28 @@ private func conv3x3WideRowSums(
           for k in 0..<K {
             let t = load16(wk + 16 * k)
             let p = src + k * N
-            a0 = a0.replacing(with: a0 + tile4(load4(p)) * t, where: notFirst)
-            a1 = a1 + tile4(load4(p + 4)) * t
-            a2 = a2 + tile4(load4(p + 8)) * t
-            a3 = a3 + tile4(load4(p + 12)) * t
+            a0 = a0.replacing(with: a0.addingProduct(tile4(load4(p)), t), where: notFirst)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.addingProduct(tile4(load4(p + 12)), t)
           }
         } else if dx == 1 && x0 + 16 == W {
           for k in 0..<K {
             let t = load16(wk + 16 * k)
             let p = src + k * N
-            a0 = a0 + tile4(load4(p)) * t
-            a1 = a1 + tile4(load4(p + 4)) * t
-            a2 = a2 + tile4(load4(p + 8)) * t
-            a3 = a3.replacing(with: a3 + tile4(load4(p + 12)) * t, where: notLast)
+            a0 = a0.addingProduct(tile4(load4(p)), t)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.replacing(with: a3.addingProduct(tile4(load4(p + 12)), t), where: notLast)
           }
         } else {
           for k in 0..<K {
             let t = load16(wk + 16 * k)
             let p = src + k * N
-            a0 = a0 + tile4(load4(p)) * t
-            a1 = a1 + tile4(load4(p + 4)) * t
-            a2 = a2 + tile4(load4(p + 8)) * t
-            a3 = a3 + tile4(load4(p + 12)) * t
+            a0 = a0.addingProduct(tile4(load4(p)), t)
+            a1 = a1.addingProduct(tile4(load4(p + 4)), t)
+            a2 = a2.addingProduct(tile4(load4(p + 8)), t)
+            a3 = a3.addingProduct(tile4(load4(p + 12)), t)
           }
         }
       }
@@ -233,10 +321,10 @@ private func conv3x3WideRowSums(
         if let mask {
           for k in 0..<K {
             a = a.replacing(
-              with: a + tile4(load4(src + k * N)) * load16(wk + 16 * k), where: mask)
+              with: a.addingProduct(tile4(load4(src + k * N)), load16(wk + 16 * k)), where: mask)
           }
         } else {
-          for k in 0..<K { a = a + tile4(load4(src + k * N)) * load16(wk + 16 * k) }
+          for k in 0..<K { a = a.addingProduct(tile4(load4(src + k * N)), load16(wk + 16 * k)) }
         }
       }
     }
@@ -291,9 +379,9 @@ private struct KernelRowSums {
   ) {
     tb = tb + d4
     let d = tile4(d4)
-    if left { t0 = t0 + load16(s - 16) * d }
-    t1 = t1 + load16(s) * d
-    if right { t2 = t2 + load16(s + 16) * d }
+    if left { t0 = t0.addingProduct(load16(s - 16), d) }
+    t1 = t1.addingProduct(load16(s), d)
+    if right { t2 = t2.addingProduct(load16(s + 16), d) }
   }
 
   @inline(__always)
@@ -408,16 +496,16 @@ private func conv3x3WeightGradientWideSingleChannel(
         let db = tile4(db4)
         if hasAbove {
           let t = taps(rowAbove)
-          a.t0 = a.t0 + t * da
-          if paired { b.t0 = b.t0 + t * db }
+          a.t0 = a.t0.addingProduct(t, da)
+          if paired { b.t0 = b.t0.addingProduct(t, db) }
         }
         let t = taps(row)
-        a.t1 = a.t1 + t * da
-        if paired { b.t1 = b.t1 + t * db }
+        a.t1 = a.t1.addingProduct(t, da)
+        if paired { b.t1 = b.t1.addingProduct(t, db) }
         if hasBelow {
           let t = taps(rowBelow)
-          a.t2 = a.t2 + t * da
-          if paired { b.t2 = b.t2 + t * db }
+          a.t2 = a.t2.addingProduct(t, da)
+          if paired { b.t2 = b.t2.addingProduct(t, db) }
         }
       }
       add(0, firstTaps)

@@ -435,3 +435,52 @@ func planarCopyIsChannelMajor(_ C: Int) {
   }
   #expect(Int(bitPattern: arena.takeWithSlack(8) - 16) % 64 == 0)
 }
+
+/// a·a − 1 for a = 1 + 2⁻¹², rounded once (2⁻¹¹ + 2⁻²⁴, what a fused multiply-add gives) and
+/// rounded twice (a·a rounds to 1 + 2⁻¹¹ first, a tie to even).
+private let fusedTerm: (a: Float, fused: Float, unfused: Float) = (
+  1 + 0x1p-12, 0x1p-11 + 0x1p-24, 0x1p-11
+)
+
+/// Core version 3: each product term of a convolution's sum is one fused multiply-add, in the
+/// fast kernels and in the references alike (forward: bias −1, then a·a; the other taps and
+/// channels have zero weights, whose products leave the sum as it is).
+@Test(arguments: [
+  ConvShape(B: 1, H: 1, W: 1, Cin: 1, Cout: 4, K: 3),
+  ConvShape(B: 1, H: 2, W: 4, Cin: 1, Cout: 4, K: 3),
+  ConvShape(B: 1, H: 2, W: 3, Cin: 4, Cout: 2, K: 1),
+  ConvShape(B: 1, H: 1, W: 5, Cin: 3, Cout: 5, K: 3),
+])
+private func convolutionTermsAreFusedMultiplyAdds(_ s: ConvShape) {
+  let (a, fused, unfused) = fusedTerm
+  #expect(fused != unfused && a * a - 1 == unfused)
+  let input = [Float](repeating: a, count: s.B * s.H * s.W * s.Cin)
+  var weight = [Float](repeating: 0, count: s.K * s.K * s.Cin * s.Cout)
+  let center = (s.K / 2 * s.K + s.K / 2) * s.Cin * s.Cout
+  for co in 0..<s.Cout { weight[center + co] = a }  // input channel 0 of the centre tap
+  let bias = [Float](repeating: -1, count: s.Cout)
+  let expected = [Float](repeating: fused, count: s.B * s.H * s.W * s.Cout)
+  #expect(fastForward(s, input, weight, bias) == expected)
+  #expect(
+    conv2dForwardReference(
+      input: input, weight: weight, bias: bias, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+      Cout: s.Cout, K: s.K) == expected)
+}
+
+/// The gradients' sums too: the kernel gradient over positions (x·d = 1·−1, then a·a) and the
+/// input gradient over output channels (w·d = 1·−1, then a·a).
+@Test private func convolutionGradientTermsAreFusedMultiplyAdds() {
+  let (a, fused, _) = fusedTerm
+  let kernel = ConvShape(B: 1, H: 1, W: 2, Cin: 1, Cout: 1, K: 1)
+  let (_, dWeight, _) = fastBackward(kernel, [-1, a], [1, a], [0])
+  #expect(dWeight == [fused])
+  let reference = conv2dBackwardReference(
+    dOut: [-1, a], input: [1, a], weight: [0], B: 1, H: 1, W: 2, Cin: 1, Cout: 1, K: 1)
+  #expect(reference.dWeight == [fused])
+  let inputShape = ConvShape(B: 1, H: 1, W: 1, Cin: 1, Cout: 2, K: 1)
+  let (dInput, _, _) = fastBackward(inputShape, [-1, a], [0], [1, a])
+  #expect(dInput == [fused])
+  let inputReference = conv2dBackwardReference(
+    dOut: [-1, a], input: [0], weight: [1, a], B: 1, H: 1, W: 1, Cin: 1, Cout: 2, K: 1)
+  #expect(inputReference.dInput == [fused])
+}
