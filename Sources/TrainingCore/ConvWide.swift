@@ -410,6 +410,38 @@ private func conv3x3WeightGradientWide(
   _ first: KernelGradient, _ second: KernelGradient, paired: Bool, S: UnsafePointer<Float>,
   B: Int, H: Int, W: Int
 ) {
+  #if THIRTY_TWO_VECTOR_REGISTERS
+    // The three kernel rows in one pass (eighteen chains for two losses, in registers), so
+    // the fused multiply-adds are not bound by their chains' latency.
+    var a = (KernelRowSums(), KernelRowSums(), KernelRowSums())
+    var b = (KernelRowSums(), KernelRowSums(), KernelRowSums())
+    for image in 0..<B {
+      let base = image * H
+      if H == 1 {
+        kernelRowsPass(
+          &a, &b, first, second, paired, S, row: base, W: W, above: false, below: false)
+      } else {
+        kernelRowsPass(&a, &b, first, second, paired, S, row: base, W: W, above: false, below: true)
+        for y in 1..<(H - 1) {
+          kernelRowsPass(
+            &a, &b, first, second, paired, S, row: base + y, W: W, above: true, below: true)
+        }
+        kernelRowsPass(
+          &a, &b, first, second, paired, S, row: base + H - 1, W: W, above: true, below: false)
+      }
+    }
+    a.0.addTo(first.dWeight)
+    a.1.addTo(first.dWeight + 48)
+    a.2.addTo(first.dWeight + 96)
+    if let dBias = first.dBias { store4(load4(dBias) + a.1.tb, dBias) }
+    if paired {
+      b.0.addTo(second.dWeight)
+      b.1.addTo(second.dWeight + 48)
+      b.2.addTo(second.dWeight + 96)
+      if let dBias = second.dBias { store4(load4(dBias) + b.1.tb, dBias) }
+    }
+    return
+  #endif
   for ky in 0..<3 {
     let yLo = max(0, 1 - ky)
     let yHi = min(H, H + 1 - ky)
@@ -438,6 +470,39 @@ private func conv3x3WeightGradientWide(
       if ky == 1, let dBias = second.dBias { store4(load4(dBias) + b.tb, dBias) }
     }
   }
+}
+
+/// One output row (`row` = image·H + y) of `conv3x3WeightGradientWide`'s one-pass form: each of
+/// its positions added to the kernel rows whose input row exists (ky = 0 reads the row above,
+/// ky = 2 the row below), in order, so every sum still runs over positions in NHWC order.
+@inline(__always)
+private func kernelRowsPass(
+  _ a: inout (KernelRowSums, KernelRowSums, KernelRowSums),
+  _ b: inout (KernelRowSums, KernelRowSums, KernelRowSums), _ first: KernelGradient,
+  _ second: KernelGradient, _ paired: Bool, _ S: UnsafePointer<Float>, row: Int, W: Int,
+  above: Bool, below: Bool
+) {
+  let sRow = S + 16 * row * W
+  let rowA = first.dOut + row * W * 4
+  let rowB = second.dOut + row * W * 4
+  @inline(__always)
+  func add(
+    _ r: inout (KernelRowSums, KernelRowSums, KernelRowSums), _ s: UnsafePointer<Float>,
+    _ d4: SIMD4<Float>, left: Bool, right: Bool
+  ) {
+    if above { r.0.add(s - 16 * W, d4, left: left, right: right) }
+    r.1.add(s, d4, left: left, right: right)
+    if below { r.2.add(s + 16 * W, d4, left: left, right: right) }
+  }
+  add(&a, sRow, load4(rowA), left: false, right: true)
+  if paired { add(&b, sRow, load4(rowB), left: false, right: true) }
+  for x in 1..<(W - 1) {
+    add(&a, sRow + 16 * x, load4(rowA + 4 * x), left: true, right: true)
+    if paired { add(&b, sRow + 16 * x, load4(rowB + 4 * x), left: true, right: true) }
+  }
+  let end = sRow + 16 * (W - 1)
+  add(&a, end, load4(rowA + 4 * (W - 1)), left: true, right: false)
+  if paired { add(&b, end, load4(rowB + 4 * (W - 1)), left: true, right: false) }
 }
 
 /// dWeight += Σ over positions for a 3×3 kernel with Cin = 1, Cout = 4: lanes are (kx, co) for

@@ -146,11 +146,81 @@ private func convBackwardWithInputSplatEqualsReference(_ s: ConvShape) {
 
 /// Shapes for the wide kernels (Cout = 4, Cin 1 or 4): whole rows of 16- and 4-position blocks
 /// (W a multiple of 4, 4 being one block with both edges), widths the row kernels leave to the
-/// other paths, one-row and two-row images, and the real cells' 32 columns.
+/// other paths, one-row and two-row images, the real cells' 32 columns, and 48 and 64 (the
+/// AVX-512 rows' 32 positions then 16, and two blocks of 32 with one edge each).
 private let wideShapes =
-  [2, 3, 4, 5, 6, 8, 9, 12, 13, 14, 16, 20, 28, 32].flatMap { W in
-    [1, 4].map { ConvShape(B: 2, H: W == 32 ? 4 : 3, W: W, Cin: $0, Cout: 4, K: 3) }
-  } + [1, 2].map { ConvShape(B: 2, H: $0, W: 8, Cin: 4, Cout: 4, K: 3) }
+  [2, 3, 4, 5, 6, 8, 9, 12, 13, 14, 16, 20, 28, 32, 48, 64].flatMap { W in
+    [1, 4].map { ConvShape(B: 2, H: W >= 32 ? 4 : 3, W: W, Cin: $0, Cout: 4, K: 3) }
+  } + [1, 2].flatMap { H in [8, 32].map { ConvShape(B: 2, H: H, W: $0, Cin: 4, Cout: 4, K: 3) } }
+
+@Test(arguments: wideShapes)
+private func convWideKernelsOfEveryVariantEqualReference(_ s: ConvShape) {
+  let input = randomArray(s.B * s.H * s.W * s.Cin, seed: 51)
+  let weight = randomArray(9 * s.Cin * s.Cout, seed: 52)
+  let bias = randomArray(s.Cout, seed: 53)
+  let dOut = randomArray(s.B * s.H * s.W * s.Cout, seed: 54)
+  let N = s.B * s.H * s.W
+  let forwardReference = conv2dForwardReference(
+    input: input, weight: weight, bias: bias, B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+    Cout: s.Cout, K: 3)
+  let reference = conv2dBackwardReference(
+    dOut: dOut, input: input, weight: weight, B: s.B, H: s.H, W: s.W, Cin: s.Cin, Cout: s.Cout,
+    K: 3)
+  for kernels in KernelSet.available {
+    // NaN slack around the copies, as the trainer allocates them (`takeWithSlack`).
+    var splat = [Float](repeating: .nan, count: 4 * input.count + 32)
+    var planar = [Float](repeating: .nan, count: input.count + 32)
+    var dOutPlanar = [Float](repeating: .nan, count: dOut.count + 32)
+    var repeated = [Float](repeating: .nan, count: 144 * s.Cin)
+    splat.withUnsafeMutableBufferPointer {
+      splatFour(kernels, out: $0.start + 16, x: input, count: input.count)
+    }
+    planar.withUnsafeMutableBufferPointer {
+      planarCopy(kernels, out: $0.start + 16, x: input, N: N, C: s.Cin)
+    }
+    dOutPlanar.withUnsafeMutableBufferPointer {
+      planarCopy(kernels, out: $0.start + 16, x: dOut, N: N, C: s.Cout)
+    }
+    var out = [Float](repeating: .nan, count: N * s.Cout)
+    out.withUnsafeMutableBufferPointer { o in
+      bias.withUnsafeBufferPointer { bp in
+        planar.withUnsafeBufferPointer { pl in
+          repeated.withUnsafeMutableBufferPointer { rw in
+            conv2dForward(
+              kernels, out: o.start, input: input, weight: weight, bias: bp.baseAddress,
+              wide: (pl.start + 16, rw.start), B: s.B, H: s.H, W: s.W, Cin: s.Cin,
+              Cout: s.Cout, K: 3, channelSums: nil, reluOut: nil)
+          }
+        }
+      }
+    }
+    #expect(out == forwardReference, "\(kernels)")
+    var dInput = [Float](repeating: .nan, count: input.count)  // written whole
+    var dWeight = [Float](repeating: 0, count: weight.count)
+    var dBias = [Float](repeating: 0, count: s.Cout)
+    var scratch = [Float](repeating: 0, count: weight.count + 144 * s.Cout)
+    dInput.withUnsafeMutableBufferPointer { di in
+      dWeight.withUnsafeMutableBufferPointer { dw in
+        dBias.withUnsafeMutableBufferPointer { db in
+          scratch.withUnsafeMutableBufferPointer { sc in
+            splat.withUnsafeBufferPointer { sp in
+              dOutPlanar.withUnsafeBufferPointer { dp in
+                conv2dBackward(
+                  kernels, dInput: di.baseAddress, dWeight: dw.start, dBias: db.baseAddress,
+                  dOut: dOut, input: input, inputSplat: sp.start + 16,
+                  dOutPlanar: dp.start + 16, weight: weight, scratch: sc.start, B: s.B, H: s.H,
+                  W: s.W, Cin: s.Cin, Cout: s.Cout, K: 3)
+              }
+            }
+          }
+        }
+      }
+    }
+    #expect(dInput == reference.dInput, "\(kernels)")
+    #expect(dWeight == reference.dWeight, "\(kernels)")
+    #expect(dBias == reference.dBias, "\(kernels)")
+  }
+}
 
 @Test(arguments: wideShapes)
 private func convWideKernelsEqualReference(_ s: ConvShape) {
