@@ -350,7 +350,8 @@ typealias KernelGradient = (
 /// dWeight += Σ over positions for a 3×3 kernel with Cin = Cout = 4: lanes are (ci, co), the
 /// three taps of a kernel row side by side, each lane summing positions in NHWC order, as
 /// `conv2dBackward`; the middle row's pass, which covers every position, also sums dBias (4) if
-/// given. `second`, if given, is another loss's dOut on the same input, summed in the same pass
+/// given. The AVX-512 variant runs the three kernel rows in one pass (`kernelRowsPass`), the
+/// others a pass per row. `second`, if given, is another loss's dOut on the same input, summed in the same pass
 /// (independent sums, each in its own order). S is `splatFour(input)` (N,4,4); W ≥ 2.
 func conv3x3WeightGradientWide(
   dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
@@ -440,8 +441,17 @@ private func conv3x3WeightGradientWide(
       b.2.addTo(second.dWeight + 96)
       if let dBias = second.dBias { store4(load4(dBias) + b.1.tb, dBias) }
     }
-    return
+  #else
+    conv3x3WeightGradientWideByRow(first, second, paired: paired, S: S, B: B, H: H, W: W)
   #endif
+}
+
+/// `conv3x3WeightGradientWide` with a pass over the positions per kernel row.
+@inline(__always)
+private func conv3x3WeightGradientWideByRow(
+  _ first: KernelGradient, _ second: KernelGradient, paired: Bool, S: UnsafePointer<Float>,
+  B: Int, H: Int, W: Int
+) {
   for ky in 0..<3 {
     let yLo = max(0, 1 - ky)
     let yHi = min(H, H + 1 - ky)
